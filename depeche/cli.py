@@ -1,0 +1,224 @@
+"""The ``depeche`` command: a thin layer over the flow and the warehouse.
+
+Heavy imports (Prefect, spaCy, trafilatura) happen inside the commands that need them, so
+that ``depeche --help`` and ``depeche sql`` start fast. Named errors become one sentence
+on stderr and a non-zero exit; no traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from depeche.errors import DepecheError, QueryError, SourceNotFound, WarehouseError
+from depeche.settings import DEFAULT_WAREHOUSE
+
+app = typer.Typer(
+    help="depeche: ingest news articles into a DuckDB warehouse of clean text and entities.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# An offline machine must not log telemetry errors; users can still override both.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse", "-w", help=f"DuckDB file [default: {DEFAULT_WAREHOUSE.name} in warehouse/]"
+    ),
+]
+
+
+class Format(StrEnum):
+    """Output formats of ``depeche sql``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"depeche: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    sources: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or folders (.txt, .html, .htm, optionally .gz). [default: seeds/]"
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    batch_size: Annotated[int | None, typer.Option(help="Documents per batch.")] = None,
+    max_file_bytes: Annotated[
+        int | None, typer.Option(help="Reject files larger than this many bytes.")
+    ] = None,
+) -> None:
+    """Ingest articles into the warehouse through the Prefect flow.
+
+    Example: depeche ingest seeds/ --warehouse warehouse/depeche.duckdb
+    """
+    from depeche.settings import load_settings
+
+    try:
+        settings = load_settings(
+            sources=sources or None,
+            warehouse=warehouse,
+            batch_size=batch_size,
+            max_file_bytes=max_file_bytes,
+        )
+        for source in settings.sources:
+            if not source.exists():
+                raise SourceNotFound(f"source {source} does not exist")
+        _check_writable(settings.warehouse)
+        from flows.ingest import ingest as ingest_flow
+
+        summary = ingest_flow(settings)
+    except DepecheError as exc:
+        _fail(str(exc))
+        return
+    except Exception as exc:  # the flow failed: say why in one line, not a traceback
+        cause = exc
+        while cause.__cause__ is not None and not isinstance(cause, DepecheError):
+            cause = cause.__cause__
+        _fail(
+            f"ingest failed: {str(cause).splitlines()[0] if str(cause) else type(cause).__name__}"
+        )
+        return
+    typer.echo(_summary_text(summary))
+
+
+def _check_writable(path: Path) -> None:
+    """Fail early, with one sentence, when the warehouse cannot be written."""
+    import duckdb
+
+    from tasks.load import connect
+
+    parent = path.parent
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise WarehouseError(f"warehouse {path} is not writable")
+    try:
+        with connect(path) as con:
+            con.execute("SELECT 1")
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+
+
+def _summary_text(summary) -> str:  # type: ignore[no-untyped-def]
+    lines = [
+        f"Run {summary.run_id} {summary.status} -> {summary.warehouse}",
+        f"  sources found       {summary.sources}",
+        f"  articles loaded     {summary.articles_new} new, {summary.articles_updated} updated, "
+        f"{summary.articles_unchanged} unchanged",
+        f"  paragraphs          {summary.paragraphs}",
+        f"  entities            {summary.entities} ({summary.mentions} mentions)",
+        f"  boilerplate removed {summary.boilerplate_lines} lines",
+        f"  rejects             {summary.rejects}",
+    ]
+    lines += [f"    {count} x {reason}" for reason, count in sorted(summary.reject_reasons.items())]
+    return "\n".join(lines)
+
+
+@app.command("sql")
+def sql_command(
+    query: Annotated[str, typer.Argument(help="The SQL query to run (read-only).")],
+    warehouse: WarehouseOption = None,
+    output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    max_rows: Annotated[int, typer.Option(help="Rows shown in table format.")] = 1000,
+) -> None:
+    """Run a read-only SQL query against the warehouse and print the result.
+
+    Example: depeche sql "select title, author, tags from articles"
+    """
+    path = warehouse or Path(os.environ.get("DEPECHE_WAREHOUSE", DEFAULT_WAREHOUSE))
+    try:
+        columns, rows = run_query(path, query)
+    except DepecheError as exc:
+        _fail(str(exc))
+        return
+    if output is Format.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output is Format.json:
+        typer.echo(
+            json.dumps(
+                [dict(zip(columns, r, strict=True)) for r in rows],
+                ensure_ascii=False,
+                default=str,
+                indent=2,
+            )
+        )
+    else:
+        typer.echo(render_table(columns, rows, max_rows))
+
+
+def run_query(path: Path, query: str) -> tuple[list[str], list[tuple]]:
+    """Run ``query`` on a read-only connection; return column names and rows."""
+    import duckdb
+
+    if not path.exists():
+        raise WarehouseError(f"warehouse {path} does not exist; run `depeche ingest` first")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open warehouse {path}: {str(exc).splitlines()[0]}") from exc
+    try:
+        cursor = con.execute(query)
+        if cursor.description is None:
+            return [], []
+        columns = [d[0] for d in cursor.description]
+        return columns, cursor.fetchall()
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()
+
+
+def _cell(value: object, width: int = 60) -> str:
+    text = "NULL" if value is None else str(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_table(columns: list[str], rows: list[tuple], max_rows: int) -> str:
+    """A plain text table; long cells are cut to 60 characters."""
+    shown = [[_cell(v) for v in row] for row in rows[:max_rows]]
+    widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+    line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    out = [
+        line,
+        "| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)) + " |",
+        line,
+    ]
+    out += [
+        "| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |" for r in shown
+    ]
+    out.append(line)
+    more = f", {len(rows) - max_rows} more not shown" if len(rows) > max_rows else ""
+    out.append(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{more}")
+    return "\n".join(out)
+
+
+def main() -> None:
+    """Entry point of the ``depeche`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The records that flow between stages: one ``Document`` per input, and ``Reject`` for losses."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(slots=True)
+class Reject:
+    """An input the pipeline could not turn into an article, and why."""
+
+    source_uri: str
+    stage: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Block:
+    """One line or element of extracted text, before cleaning."""
+
+    position: int
+    text: str
+    kind: str | None = None  # "heading" or "body" when the markup says so
+
+
+@dataclass(slots=True)
+class Removed:
+    """A block the cleaner removed, with the rule that removed it."""
+
+    position: int
+    text: str
+    rule: str
+
+
+@dataclass(slots=True)
+class Paragraph:
+    """A kept paragraph: ``kind`` is ``heading`` or ``body``."""
+
+    position: int
+    kind: str
+    text: str
+
+
+@dataclass(slots=True)
+class Mention:
+    """A named-entity mention; offsets index into the paragraph's stored text."""
+
+    position: int
+    start: int
+    end: int
+    surface: str
+    label: str
+    entity_id: str
+    name: str
+
+
+@dataclass(slots=True)
+class Document:
+    """One input as it moves through the stages; each stage fills its own fields."""
+
+    source_uri: str
+    location: str  # resolved file URI, the identity of the source
+    raw: bytes = b""
+    raw_hash: str = ""
+    fmt: str = "text"  # "html" or "text"
+    encoding: str = ""
+    text: str = ""  # decoded input (NFC)
+    # extract
+    title: str | None = None
+    title_source: str | None = None
+    author: str | None = None
+    published: date | None = None
+    sitename: str | None = None
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    # clean / segment
+    removed: list[Removed] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    language: str = "und"
+    ner_status: str = "pending"
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def article_id(self) -> str:
+        """Stable id of the source: the same file always maps to the same article."""
+        return hashlib.sha256(self.location.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def body_text(self) -> str:
+        """The cleaned article text, paragraphs separated by blank lines."""
+        return "\n\n".join(p.text for p in self.paragraphs)

@@ -1,0 +1,194 @@
+"""Stage 2, extract: main text and metadata.
+
+HTML goes through trafilatura. Plain text has no markup, so its blocks are its lines
+(hard-wrapped paragraphs are joined back) and the title is inferred from the first line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import trafilatura
+from lxml import etree
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+from tasks.documents import Block, Document, Reject
+
+STAGE = "extract"
+
+_WS = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[^\s.])[.!?…](?=\s+[«\"“A-ZÀ-ÖØ-Þ])")
+# Dates: trafilatura's free-text search invents dates from a bare year, so it is off.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+TITLE_MAX_CHARS = 250
+
+
+def squash(text: str) -> str:
+    """Collapse runs of white space (including non-breaking ones) to one space."""
+    return _WS.sub(" ", text).strip()
+
+
+# --- plain text ----------------------------------------------------------------------
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    """True when the lines of one blank-line block are one paragraph wrapped at a width."""
+    if len(lines) < 2:
+        return False
+    width = max(len(line) for line in lines)
+    if not 40 <= width <= 100:
+        return False
+    return all(len(line) >= 0.6 * width for line in lines[:-1])
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Split plain text into blocks: one per line, joining hard-wrapped paragraphs."""
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [squash(line) for line in chunk.split("\n") if line.strip()]
+        if not lines:
+            continue
+        pieces = [" ".join(lines)] if _is_hard_wrapped(lines) else lines
+        for piece in pieces:
+            blocks.append(Block(len(blocks), piece))
+    return blocks
+
+
+def is_title_like(text: str) -> bool:
+    """A line that can be a headline: not too long and at most one sentence."""
+    if len(text) > TITLE_MAX_CHARS or len(text.split()) < 2:
+        return False
+    return not _SENTENCE_END.search(text)
+
+
+def title_from_lede(text: str) -> str:
+    """Build a headline from a lede: its first sentence, cut at the attribution clause."""
+    first = _SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".!?… ")
+    if len(first) <= 120:
+        return first
+    # "X did Y, a déclaré Z, ..." -> "X did Y": cut at the first comma after 40 characters.
+    comma = first.find(",", 40)
+    if 0 < comma <= 160:
+        return first[:comma]
+    cut = first[:120].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def extract_text(doc: Document) -> Document:
+    """Fill blocks (title left for the cleaner to pick, after crumb removal) from plain text."""
+    doc.blocks = text_blocks(doc.text)
+    return doc
+
+
+# --- HTML ----------------------------------------------------------------------------
+
+_BLOCK_TAGS = {"p", "head", "quote", "list", "table", "item", "row", "cell", "code", "lb"}
+
+
+def _blocks_from_body(body: etree._Element) -> list[Block]:
+    """Walk trafilatura's XML body into blocks, keeping headings as headings."""
+    blocks: list[Block] = []
+
+    def add(text: str | None, kind: str) -> None:
+        text = squash(text or "")
+        if text:
+            blocks.append(Block(len(blocks), text, kind))
+
+    for child in body:
+        tag = child.tag
+        if tag == "head":
+            add("".join(child.itertext()), "heading")
+        elif tag == "list":
+            for item in child.iter("item"):
+                add("".join(item.itertext()), "body")
+        elif tag == "table":
+            for row in child.iter("row"):
+                cells = [squash("".join(c.itertext())) for c in row.iter("cell")]
+                add(" | ".join(c for c in cells if c), "body")
+        else:
+            add("".join(child.itertext()), "body")
+        add(child.tail, "body")
+    return blocks
+
+
+def _jsonld_date(html: str) -> date | None:
+    """``datePublished`` from JSON-LD, when trafilatura found no date."""
+    for m in re.finditer(r'"datePublished"\s*:\s*"(\d{4}-\d{2}-\d{2})', html):
+        try:
+            return date.fromisoformat(m.group(1))
+        except ValueError:
+            continue
+    return None
+
+
+def _split_tags(values: list[str] | None) -> list[str]:
+    """Tags from trafilatura come as comma-joined strings, sometimes repeated."""
+    out: list[str] = []
+    for value in values or []:
+        for tag in value.split(","):
+            tag = squash(tag)
+            if tag and tag.lower() not in {t.lower() for t in out}:
+                out.append(tag)
+    return out
+
+
+def extract_html(doc: Document) -> Document | Reject:
+    """Extract main text and stated metadata from HTML with trafilatura."""
+    try:
+        result = trafilatura.bare_extraction(
+            doc.text,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except (ValueError, etree.LxmlError) as exc:
+        return Reject(doc.source_uri, STAGE, "HTML could not be parsed", str(exc))
+    if result is None or result.body is None or not squash(result.text or ""):
+        return Reject(
+            doc.source_uri,
+            STAGE,
+            "no article text found in the HTML",
+            "the page holds only navigation, boilerplate or markup",
+        )
+    doc.blocks = _blocks_from_body(result.body)
+    doc.title = squash(result.title) if result.title else None
+    doc.title_source = "html" if doc.title else None
+    doc.author = squash(result.author) if result.author else None
+    if result.date:
+        try:
+            doc.published = date.fromisoformat(result.date[:10])
+        except ValueError:
+            doc.published = None
+    doc.published = doc.published or _jsonld_date(doc.text)
+    doc.sitename = squash(result.sitename) if result.sitename else None
+    doc.url = result.url or None
+    doc.tags = _split_tags(result.tags)
+    doc.categories = _split_tags(result.categories)
+    return doc
+
+
+def extract_document(doc: Document) -> Document | Reject:
+    """Extract one document by its format."""
+    return extract_html(doc) if doc.fmt == "html" else extract_text(doc)
+
+
+@task(name="extract", cache_policy=NONE)
+def extract_batch(docs: list[Document]) -> tuple[list[Document], list[Reject]]:
+    """Extract a batch; documents with no main text become rejects."""
+    logger = get_run_logger()
+    kept: list[Document] = []
+    rejects: list[Reject] = []
+    for doc in docs:
+        result = extract_document(doc)
+        if isinstance(result, Reject):
+            logger.warning("%s: rejected at extract: %s", doc.source_uri, result.reason)
+            rejects.append(result)
+        else:
+            kept.append(result)
+    return kept, rejects
+
+
+__all__ = ["extract_batch", "extract_document", "is_title_like", "squash", "title_from_lede"]

@@ -1,0 +1,182 @@
+"""Stage 8, load: write a batch into DuckDB in one transaction, through Arrow.
+
+Loads are idempotent: a batch deletes its articles' old rows and inserts the new ones in
+the same transaction, so a retry or a rerun never duplicates rows. Every connection is
+opened for one batch and closed, so that readers are locked out only briefly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+from depeche.errors import WarehouseError
+from depeche.settings import PIPELINE_VERSION
+from tasks.documents import Document, Reject
+from tasks.validate import Batch
+from warehouse import sql
+
+_PARAM = re.compile(r"\$(\w+)")
+
+
+def statements(script: str) -> list[str]:
+    """Split an SQL file into statements (our files put one ';' at the end of each)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def run_script(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None
+) -> None:
+    """Run ``warehouse/<name>.sql`` statement by statement, binding named parameters."""
+    params = params or {}
+    for statement in statements(sql(name)):
+        wanted = {p: params[p] for p in _PARAM.findall(statement)}
+        con.execute(statement, wanted or None)
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, translating DuckDB's errors into ``WarehouseError``."""
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+    except (duckdb.Error, OSError) as exc:
+        raise WarehouseError(f"cannot open warehouse {path}: {_first_line(exc)}") from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def ensure_schema(path: Path) -> None:
+    """Create the warehouse file and its tables if they do not exist."""
+    with connect(path) as con:
+        try:
+            run_script(con, "create_tables")
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot write warehouse {path}: {_first_line(exc)}") from exc
+
+
+def known_sources(path: Path) -> dict[str, str]:
+    """article_id -> raw_hash of the articles loaded by this pipeline version."""
+    with connect(path) as con:
+        rows = con.execute(
+            statements(sql("select_known_sources"))[0], {"pipeline_version": PIPELINE_VERSION}
+        ).fetchall()
+    return dict(rows)
+
+
+@dataclass
+class LoadStats:
+    """What one batch load changed."""
+
+    new: int = 0
+    updated: int = 0
+    paragraphs: int = 0
+    boilerplate: int = 0
+    mentions: int = 0
+    rejects: int = 0
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def rejects_frame(rejects: list[Reject], run_id: str) -> pd.DataFrame:
+    """The ``rejects`` rows of a batch."""
+    return pd.DataFrame(
+        [(run_id, r.source_uri, r.stage, r.reason, r.detail) for r in rejects],
+        columns=["run_id", "source_uri", "stage", "reason", "detail"],
+    )
+
+
+def load(path: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadStats:
+    """Write one batch and its rejects in a single transaction.
+
+    Args:
+        path: the DuckDB file.
+        batch: validated tables of the batch's articles.
+        rejects: the batch's rejects, from any stage.
+        run_id: the run loading them.
+
+    Returns:
+        Counts of what was written.
+    """
+    frames = batch.frames
+    stats = LoadStats(rejects=len(rejects))
+    now = datetime.now()
+    with connect(path) as con:
+        try:
+            con.execute("BEGIN TRANSACTION")
+            articles = frames.get("articles")
+            if articles is not None and len(articles):
+                ids = list(articles["article_id"])
+                existing = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT article_id FROM articles WHERE list_contains($ids, article_id)",
+                        {"ids": ids},
+                    ).fetchall()
+                }
+                stats.updated = len(existing)
+                stats.new = len(ids) - len(existing)
+                for name in ("articles", "paragraphs", "boilerplate", "entities", "mentions"):
+                    con.register(f"batch_{name}", _arrow(frames[name]))
+                run_script(con, "merge_batch", {"run_id": run_id, "ingested_at": now})
+                stats.paragraphs = len(frames["paragraphs"])
+                stats.boilerplate = len(frames["boilerplate"])
+                stats.mentions = len(frames["mentions"])
+            if rejects:
+                con.register("batch_rejects", _arrow(rejects_frame(rejects, run_id)))
+                run_script(con, "insert_rejects", {"rejected_at": now})
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise WarehouseError(f"cannot load into warehouse {path}: {_first_line(exc)}") from exc
+    return stats
+
+
+@task(name="skip_unchanged", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def skip_unchanged(docs: list[Document], warehouse: Path) -> tuple[list[Document], int]:
+    """Drop documents whose bytes were already loaded by this pipeline version."""
+    logger = get_run_logger()
+    known = known_sources(warehouse)
+    todo = [d for d in docs if known.get(d.article_id) != d.raw_hash]
+    for doc in docs:
+        if known.get(doc.article_id) == doc.raw_hash:
+            logger.debug("%s: unchanged since last load, skipped", doc.source_uri)
+    return todo, len(docs) - len(todo)
+
+
+@task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def load_batch(warehouse: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadStats:
+    """Load a batch (I/O: retried; idempotent, so a retry cannot duplicate rows)."""
+    logger = get_run_logger()
+    stats = load(warehouse, batch, rejects, run_id)
+    logger.info(
+        "%s: loaded %d new and %d updated articles, %d paragraphs, %d mentions, %d rejects",
+        warehouse,
+        stats.new,
+        stats.updated,
+        stats.paragraphs,
+        stats.mentions,
+        stats.rejects,
+    )
+    return stats

@@ -1,0 +1,76 @@
+"""Stage 4, normalise: Unicode NFC and a model-friendly view of the text.
+
+Stored text keeps its typography (’, « », non-breaking spaces). NER reads ``ner_view``,
+which swaps those characters one for one, so every offset the model returns is also an
+offset into the stored text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from tasks.documents import Document
+
+# One character in, one character out: offsets stay valid.
+_NER_MAP = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "‛": "'",
+        "ʼ": "'",
+        "´": "'",
+        "`": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2007": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+    }
+)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def normalise_text(text: str) -> str:
+    """NFC, invisible characters (zero-width, soft hyphen) removed, spaces collapsed."""
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    return re.sub(r"[ \t\u00a0\u202f]{2,}", " ", text).strip()
+
+
+def ner_view(text: str) -> str:
+    """The text as NER should read it; same length as ``text``, offsets unchanged."""
+    return text.translate(_NER_MAP)
+
+
+def normalise_document(doc: Document) -> Document:
+    """Normalise every text field of a cleaned document."""
+    for block in doc.blocks:
+        block.text = normalise_text(block.text)
+    doc.blocks = [b for b in doc.blocks if b.text]
+    for removed in doc.removed:
+        removed.text = normalise_text(removed.text)
+    if doc.title:
+        doc.title = normalise_text(doc.title)
+    if doc.author:
+        doc.author = normalise_text(doc.author)
+    doc.tags = [normalise_text(t) for t in doc.tags if normalise_text(t)]
+    return doc
+
+
+@task(name="normalise", cache_policy=NONE)
+def normalise_batch(docs: list[Document]) -> list[Document]:
+    """Normalise a batch."""
+    return [normalise_document(doc) for doc in docs]

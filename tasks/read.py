@@ -1,0 +1,221 @@
+"""Stage 1, read: find the input files, read their bytes and decode them to text.
+
+Every file either becomes a ``Document`` or a ``Reject`` with a reason a person understands.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+from depeche.errors import SourceNotFound
+from tasks.documents import Document, Reject
+
+STAGE = "read"
+
+# Magic numbers of formats people drop into a folder by mistake.
+_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (or an Office document)",
+    b"\xd0\xcf\x11\xe0": "an old Office document",
+    b"\x7fELF": "an executable",
+}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_HTML_START = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+
+
+def discover(sources: Sequence[Path], extensions: Iterable[str]) -> list[Path]:
+    """List the files to ingest, in a stable order.
+
+    Args:
+        sources: files or folders; a folder is searched recursively.
+        extensions: file endings to pick up inside folders (a file given by name is
+            always taken).
+
+    Returns:
+        Unique file paths, sorted within each source.
+
+    Raises:
+        SourceNotFound: a source does not exist.
+    """
+    endings = tuple(e.lower() for e in extensions)
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for source in sources:
+        if not source.exists():
+            raise SourceNotFound(f"source {source} does not exist")
+        if source.is_dir():
+            candidates = sorted(
+                p for p in source.rglob("*") if p.is_file() and p.name.lower().endswith(endings)
+            )
+        else:
+            candidates = [source]
+        for path in candidates:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(path)
+    return found
+
+
+def batched(items: Sequence[Path], size: int) -> list[list[Path]]:
+    """Split ``items`` into consecutive lists of at most ``size``."""
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """Read a file, gunzipping ``.gz`` files; raise ValueError past ``max_bytes``."""
+    if path.name.lower().endswith(".gz"):
+        # Decompress in bounded steps so that a gzip bomb is cut at the limit.
+        out = bytearray()
+        decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        with path.open("rb") as fh:
+            while chunk := fh.read(65536):
+                out += decomp.decompress(chunk, max_bytes + 1 - len(out))
+                if len(out) > max_bytes:
+                    raise ValueError(f"more than {max_bytes} bytes once decompressed")
+                while decomp.unconsumed_tail:
+                    out += decomp.decompress(decomp.unconsumed_tail, max_bytes + 1 - len(out))
+                    if len(out) > max_bytes:
+                        raise ValueError(f"more than {max_bytes} bytes once decompressed")
+                if decomp.eof:
+                    break
+        if not decomp.eof:
+            raise gzip.BadGzipFile("the gzip stream is truncated")
+        return bytes(out)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"{size} bytes")
+    return path.read_bytes()
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """Name the binary format of ``data``, or return None when it may be text."""
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            return what
+    head = data[:8192]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary data (it contains NUL bytes)"
+    return None
+
+
+def decode(data: bytes, is_html: bool) -> tuple[str, str]:
+    """Decode bytes to text: BOM, then the HTML meta charset, then UTF-8, then detection.
+
+    Returns:
+        The text in Unicode NFC and the encoding used.
+
+    Raises:
+        UnicodeError: no encoding gives plausible text.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return unicodedata.normalize("NFC", data[3:].decode("utf-8")), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return unicodedata.normalize("NFC", data.decode("utf-16")), "utf-16"
+    if is_html and (m := _META_CHARSET.search(data[:4096])):
+        declared = m.group(1).decode("ascii", "replace").lower()
+        try:
+            return unicodedata.normalize("NFC", data.decode(declared)), declared
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong declaration is common; fall through to detection
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = (
+        from_bytes(
+            data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman"]
+        ).best()
+        or from_bytes(data).best()
+    )
+    if best is None:
+        raise UnicodeError("no text encoding fits its bytes")
+    return unicodedata.normalize("NFC", str(best)), best.encoding
+
+
+def looks_like_html(name: str, text: str) -> bool:
+    """HTML by its file ending, or by its first tag when the ending says text."""
+    stem = name.lower().removesuffix(".gz")
+    return stem.endswith((".html", ".htm")) or bool(_HTML_START.match(text[:2048]))
+
+
+def read_document(path: Path, max_bytes: int) -> Document | Reject:
+    """Read and decode one file.
+
+    Args:
+        path: the file, as the user gave it (kept as ``source_uri``).
+        max_bytes: size limit, after decompression.
+
+    Returns:
+        A ``Document`` with ``raw``, ``raw_hash``, ``text``, ``fmt`` and ``encoding`` set,
+        or a ``Reject`` that says why the file cannot be used.
+    """
+    uri = str(path)
+    try:
+        data = _read_bytes(path, max_bytes)
+    except ValueError as exc:
+        return Reject(uri, STAGE, f"file is over the size limit of {max_bytes} bytes", str(exc))
+    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
+        return Reject(uri, STAGE, "file ends in .gz but is not a readable gzip file", str(exc))
+    except OSError as exc:
+        return Reject(uri, STAGE, "file cannot be read", exc.strerror or str(exc))
+    if not data.strip():
+        return Reject(uri, STAGE, "file is empty", f"{len(data)} bytes, all blank")
+    if what := sniff_binary(data):
+        return Reject(uri, STAGE, "file is not text or HTML", f"looks like {what}")
+    probably_html = path.name.lower().removesuffix(".gz").endswith((".html", ".htm"))
+    try:
+        text, encoding = decode(data, probably_html)
+    except UnicodeError as exc:
+        return Reject(uri, STAGE, "file is not in any known text encoding", str(exc))
+    if _control_ratio(text) > 0.05:
+        return Reject(uri, STAGE, "file is not text or HTML", "too many control characters")
+    return Document(
+        source_uri=uri,
+        location=path.resolve().as_uri(),
+        raw=data,
+        raw_hash=hashlib.sha256(data).hexdigest(),
+        fmt="html" if looks_like_html(path.name, text) else "text",
+        encoding=encoding,
+        text=text,
+    )
+
+
+def _control_ratio(text: str) -> float:
+    """Share of characters that are control codes other than whitespace."""
+    if not text:
+        return 0.0
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    return bad / len(sample)
+
+
+@task(name="read_files", cache_policy=NONE, retries=2, retry_delay_seconds=1)
+def read_files(paths: list[Path], max_bytes: int) -> tuple[list[Document], list[Reject]]:
+    """Read a batch of files (I/O, so retried); bad files become rejects."""
+    logger = get_run_logger()
+    docs: list[Document] = []
+    rejects: list[Reject] = []
+    for path in paths:
+        result = read_document(path, max_bytes)
+        if isinstance(result, Reject):
+            logger.warning("%s: rejected at read: %s (%s)", path, result.reason, result.detail)
+            rejects.append(result)
+        else:
+            docs.append(result)
+    return docs, rejects

@@ -1,0 +1,128 @@
+"""Stage 9, report: the ``runs`` row and the Prefect artifacts that summarise a run."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+
+from depeche.settings import PIPELINE_VERSION
+from tasks.documents import Reject
+from tasks.load import LoadStats, connect, ensure_schema, run_script
+
+
+@dataclass
+class RunSummary:
+    """The figures of one ingest run, as shown by the CLI, the artifact and ``runs``."""
+
+    run_id: str
+    warehouse: str
+    flow_run_id: str | None = None
+    started_at: datetime = field(default_factory=datetime.now)
+    finished_at: datetime | None = None
+    status: str = "running"
+    sources: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    paragraphs: int = 0
+    boilerplate_lines: int = 0
+    mentions: int = 0
+    rejects: int = 0
+    entities: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    reject_rows: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, stats: LoadStats, rejects: list[Reject]) -> None:
+        """Fold one batch's figures into the run's."""
+        self.articles_new += stats.new
+        self.articles_updated += stats.updated
+        self.paragraphs += stats.paragraphs
+        self.boilerplate_lines += stats.boilerplate
+        self.mentions += stats.mentions
+        self.rejects += len(rejects)
+        reasons = Counter(self.reject_reasons)
+        reasons.update(f"{r.stage}: {r.reason}" for r in rejects)
+        self.reject_reasons = dict(reasons)
+        self.reject_rows += [
+            {"source": r.source_uri, "stage": r.stage, "reason": r.reason, "detail": r.detail}
+            for r in rejects
+        ]
+
+
+@task(name="start_run", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def start_run(warehouse: Path, flow_run_id: str | None) -> RunSummary:
+    """Create the schema if needed and record the run as running."""
+    ensure_schema(warehouse)
+    summary = RunSummary(run_id=uuid.uuid4().hex, warehouse=str(warehouse), flow_run_id=flow_run_id)
+    with connect(warehouse) as con:
+        run_script(
+            con,
+            "start_run",
+            {
+                "run_id": summary.run_id,
+                "flow_run_id": flow_run_id,
+                "started_at": summary.started_at,
+                "pipeline_version": PIPELINE_VERSION,
+            },
+        )
+    get_run_logger().info("%s: run %s started", warehouse, summary.run_id)
+    return summary
+
+
+def markdown(summary: RunSummary) -> str:
+    """The run summary as markdown, for the Prefect UI."""
+    lines = [
+        f"# depeche ingest: {summary.status}",
+        "",
+        f"Warehouse `{summary.warehouse}`, run `{summary.run_id}`.",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| sources found | {summary.sources} |",
+        f"| articles new | {summary.articles_new} |",
+        f"| articles updated | {summary.articles_updated} |",
+        f"| articles unchanged | {summary.articles_unchanged} |",
+        f"| paragraphs | {summary.paragraphs} |",
+        f"| boilerplate lines removed | {summary.boilerplate_lines} |",
+        f"| entities | {summary.entities} |",
+        f"| mentions | {summary.mentions} |",
+        f"| rejects | {summary.rejects} |",
+    ]
+    if summary.reject_reasons:
+        lines += ["", "## Rejects by reason", "", "| stage: reason | count |", "|---|---:|"]
+        lines += [f"| {k} | {v} |" for k, v in sorted(summary.reject_reasons.items())]
+    return "\n".join(lines)
+
+
+@task(name="finish_run", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def finish_run(summary: RunSummary) -> RunSummary:
+    """Record the run's figures in ``runs`` and publish its artifacts."""
+    logger = get_run_logger()
+    summary.finished_at = datetime.now()
+    summary.status = "completed_with_rejects" if summary.rejects else "completed"
+    warehouse = Path(summary.warehouse)
+    with connect(warehouse) as con:
+        params = {k: v for k, v in asdict(summary).items() if not isinstance(v, dict | list)}
+        run_script(con, "finish_run", params)
+        (summary.entities,) = con.execute(
+            "SELECT entities FROM runs WHERE run_id = $run_id", {"run_id": summary.run_id}
+        ).fetchone() or (0,)
+    create_markdown_artifact(
+        key="depeche-ingest-summary", markdown=markdown(summary), description="ingest run summary"
+    )
+    if summary.reject_rows:
+        create_table_artifact(
+            key="depeche-ingest-rejects", table=summary.reject_rows, description="rejected inputs"
+        )
+        logger.warning(
+            "%s: %d input(s) rejected: %s", warehouse, summary.rejects, summary.reject_reasons
+        )
+    logger.info("%s: run %s %s", warehouse, summary.run_id, summary.status)
+    return summary

@@ -1,0 +1,180 @@
+"""The ingest flow under a real Prefect API, against real DuckDB files."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from depeche.settings import load_settings
+from tests.helpers import query
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _ingest(sources: list[Path], warehouse: Path, **kw):  # type: ignore[no-untyped-def]
+    from flows.ingest import ingest
+
+    return ingest(load_settings(sources=sources, warehouse=warehouse, **kw))
+
+
+def _snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every user-facing table's content, minus run bookkeeping columns."""
+    return {
+        "articles": query(db, "SELECT * EXCLUDE (run_id, ingested_at) FROM articles ORDER BY 1"),
+        "paragraphs": query(db, "SELECT * FROM paragraphs ORDER BY ALL"),
+        "boilerplate": query(db, "SELECT * FROM boilerplate ORDER BY ALL"),
+        "entities": query(db, "SELECT * FROM entities ORDER BY ALL"),
+        "mentions": query(db, "SELECT * FROM mentions ORDER BY ALL"),
+    }
+
+
+def test_seeds_end_to_end(seed_copy: Path, warehouse: Path) -> None:
+    summary = _ingest([seed_copy], warehouse)
+    assert (summary.status, summary.articles_new, summary.rejects) == ("completed", 5, 0)
+    rows = query(
+        warehouse, "SELECT source_uri, title, author, tags, language FROM articles ORDER BY 1"
+    )
+    assert [Path(r[0]).name for r in rows] == sorted(p.name for p in seed_copy.iterdir())
+    assert all(r[1] and r[4] == "fr" for r in rows)
+    assert rows[1][2:4] == ("Sara", ["Corée du Sud", "Russie", "Corée du Nord"])
+    (paragraphs,) = query(warehouse, "SELECT count(*) FROM paragraphs")[0]
+    assert paragraphs == summary.paragraphs == 54
+    rules = dict(query(warehouse, "SELECT rule, count(*) FROM boilerplate GROUP BY rule"))
+    assert rules == {
+        "nav_crumb": 1,
+        "duplicate_title": 2,
+        "byline": 1,
+        "tag_list": 1,
+        "related_links": 1,
+        "comments": 1,
+        "title_teaser": 1,
+        "stray_code": 1,
+    }
+    # Mentions point into the stored paragraph text.
+    bad = query(
+        warehouse,
+        "SELECT count(*) FROM mentions m JOIN paragraphs p USING (article_id, position) "
+        'WHERE substr(p.text, m.start + 1, m."end" - m.start) <> m.surface',
+    )
+    assert bad == [(0,)]
+    people = {r[0] for r in query(warehouse, "SELECT name FROM entities WHERE label = 'PER'")}
+    assert {"Shin Won-sik", "Cho Tae-yong", "Vladimir Poutine"} <= people
+    (run,) = query(warehouse, "SELECT status, articles_new, paragraphs, flow_run_id FROM runs")
+    assert run[:3] == ("completed", 5, 54) and run[3]
+    (status,) = query(warehouse, "SELECT DISTINCT ner_status FROM articles")
+    assert status == ("done",)
+
+
+def test_rerun_is_idempotent_and_a_changed_source_replaces_its_rows(
+    seed_copy: Path, warehouse: Path
+) -> None:
+    _ingest([seed_copy], warehouse)
+    first = _snapshot(warehouse)
+    again = _ingest([seed_copy], warehouse)
+    assert (again.articles_new, again.articles_updated, again.articles_unchanged) == (0, 0, 5)
+    assert _snapshot(warehouse) == first
+
+    target = seed_copy / "002_742c2e54956e4d5d.txt"
+    lines = target.read_text("utf-8").splitlines()
+    target.write_text("\n".join(lines[:5]) + "\n", "utf-8")  # title + two paragraphs
+    changed = _ingest([seed_copy], warehouse)
+    assert (changed.articles_new, changed.articles_updated, changed.articles_unchanged) == (0, 1, 4)
+    (article_id,) = query(
+        warehouse, "SELECT article_id FROM articles WHERE source_uri = ?", [str(target)]
+    )[0]
+    assert query(
+        warehouse, "SELECT count(*) FROM paragraphs WHERE article_id = ?", [article_id]
+    ) == [(2,)]
+    assert query(warehouse, "SELECT count(*) FROM articles") == [(5,)]
+    # Nothing stale: no mention points at a paragraph that no longer exists.
+    assert query(
+        warehouse,
+        "SELECT count(*) FROM mentions m ANTI JOIN paragraphs p USING (article_id, position)",
+    ) == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM runs") == [(3,)]
+
+
+def test_bad_inputs_become_rejects_and_the_run_goes_on(tmp_path: Path, warehouse: Path) -> None:
+    src = tmp_path / "mixed"
+    src.mkdir()
+    shutil.copy(
+        Path(__file__).parent.parent / "seeds" / "002_742c2e54956e4d5d.txt", src / "good.txt"
+    )
+    shutil.copy(FIXTURES / "article_fr.html", src / "good.html")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (src / "cp1252.txt").write_bytes(
+        (
+            "Un accord signé à Genève\n\n" + "Les négociateurs ont conclu l’accord après des "
+            "semaines d’échanges, a indiqué le ministère des Affaires étrangères à Genève. " * 3
+        ).encode("cp1252")
+    )
+    shutil.copy(FIXTURES / "nav_only.html", src / "nav_only.html")
+    html = (FIXTURES / "article_fr.html").read_bytes()
+    (src / "truncated.html").write_bytes(html[: int(len(html) * 0.7)])
+    (src / "huge.txt").write_bytes(b"mot " * 300_000)
+    (src / "bomb.html.gz").write_bytes(gzip.compress(b"<p>" + b"a" * 3_000_000))
+
+    summary = _ingest([src], warehouse, max_file_bytes=1_000_000)
+    assert summary.status == "completed_with_rejects"
+    articles = {Path(r[0]).name for r in query(warehouse, "SELECT source_uri FROM articles")}
+    rejects = {
+        Path(r[0]).name: r[1:]
+        for r in query(warehouse, "SELECT source_uri, stage, reason FROM rejects")
+    }
+    assert articles == {"good.txt", "good.html", "cp1252.txt", "truncated.html"}
+    assert rejects == {
+        "empty.txt": ("read", "file is empty"),
+        "binary.txt": ("read", "file is not text or HTML"),
+        "nav_only.html": ("clean", "too little article text after cleaning"),
+        "huge.txt": ("read", "file is over the size limit of 1000000 bytes"),
+        "bomb.html.gz": ("read", "file is over the size limit of 1000000 bytes"),
+    }
+    # Every input is accounted for.
+    assert len(articles) + len(rejects) == summary.sources == 9
+    (text,) = query(warehouse, "SELECT text FROM articles WHERE source_uri LIKE '%cp1252.txt'")[0]
+    assert "négociateurs ont conclu l’accord" in text
+    assert query(warehouse, "SELECT status, rejects FROM runs") == [("completed_with_rejects", 5)]
+
+
+def test_language_without_a_model_is_loaded_with_ner_skipped(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    src = tmp_path / "en.txt"
+    src.write_text(
+        "Floods hit the valley\n\n"
+        + "Heavy rain caused the river to burst its banks on Tuesday night, forcing hundreds of "
+        "residents to leave their homes, local officials said on Wednesday morning. " * 2,
+        "utf-8",
+    )
+    _ingest([src], warehouse)
+    assert query(warehouse, "SELECT language, ner_status FROM articles") == [
+        ("en", "skipped: no NER model for language 'en'")
+    ]
+    assert query(warehouse, "SELECT count(*) FROM mentions") == [(0,)]
+
+
+def test_run_publishes_summary_artifact(seed_copy: Path, warehouse: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    summary = _ingest([seed_copy], warehouse)
+
+    async def read() -> list:
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=["depeche-ingest-summary"])
+                )
+            )
+
+    artifacts = asyncio.run(read())
+    mine = [a for a in artifacts if summary.run_id in (a.data or "")]
+    assert mine, "no summary artifact for this run"
+    assert "| articles new | 5 |" in mine[0].data

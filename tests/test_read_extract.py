@@ -1,0 +1,131 @@
+"""Reading and extracting single files: encodings, bad files, HTML metadata."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from tasks.documents import Document, Reject
+from tasks.read import discover, read_document
+from tests.helpers import SEEDS, process
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FRENCH = (
+    "Le président a déclaré qu’il irait à Séoul. « C’est un événement », a-t-il ajouté, "
+    "évoquant la coopération économique entre les deux pays et leurs élèves."
+)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig", "utf-16"])
+def test_french_text_in_legacy_encodings_comes_out_right(tmp_path: Path, encoding: str) -> None:
+    text = FRENCH if encoding != "latin-1" else FRENCH.replace("’", "'")
+    path = tmp_path / f"article-{encoding}.txt"
+    path.write_bytes(f"Un titre\n\n{text}\n".encode(encoding))
+    doc = read_document(path, 1_000_000)
+    assert isinstance(doc, Document)
+    assert text in doc.text
+
+
+def test_gzipped_seed_reads_like_the_plain_one(tmp_path: Path) -> None:
+    seed = SEEDS / "001_ab8cf38a567ce122.txt"
+    packed = tmp_path / "seed.txt.gz"
+    packed.write_bytes(gzip.compress(seed.read_bytes()))
+    plain, gz = process(seed), process(packed)
+    assert isinstance(gz, Document) and isinstance(plain, Document)
+    assert gz.body_text == plain.body_text and gz.title == plain.title
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "file is empty"),
+        ("blank.txt", b" \n\n \t\n", "file is empty"),
+        ("image.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "file is not text or HTML"),
+        ("data.txt", b"abc\x00\x01\x02" * 100, "file is not text or HTML"),
+        ("report.txt", b"%PDF-1.7\n" + b"\x00" * 50, "file is not text or HTML"),
+        (
+            "broken.txt.gz",
+            b"\x1f\x8b\x08\x00garbage",
+            "file ends in .gz but is not a readable gzip file",
+        ),
+    ],
+)
+def test_bad_files_are_rejected_with_a_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = read_document(path, 1_000_000)
+    assert isinstance(result, Reject)
+    assert (result.stage, result.reason) == ("read", reason)
+    assert result.source_uri == str(path)
+
+
+def test_oversize_file_and_gzip_bomb_are_cut_at_the_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * 5000)
+    bomb = tmp_path / "bomb.html.gz"
+    bomb.write_bytes(gzip.compress(b"<p>" + b"a" * 50_000_000))
+    for path in (big, bomb):
+        result = read_document(path, 4000)
+        assert isinstance(result, Reject)
+        assert result.reason == "file is over the size limit of 4000 bytes"
+
+
+def test_discover_walks_folders_in_order_and_skips_other_files(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    for name in ["b/2.html", "a.txt", "notes.md", "b/1.htm.gz"]:
+        (tmp_path / name).write_text("x")
+    found = [
+        p.relative_to(tmp_path).as_posix()
+        for p in discover([tmp_path], [".txt", ".html", ".htm.gz"])
+    ]
+    assert found == ["a.txt", "b/1.htm.gz", "b/2.html"]
+
+
+def test_html_metadata_and_structure() -> None:
+    doc = process(FIXTURES / "article_fr.html")
+    assert isinstance(doc, Document)
+    assert doc.fmt == "html"
+    assert (
+        doc.title == "Inondations dans le Var : les communes sinistrées attendent l’aide de l’État"
+    )
+    assert doc.author == "Camille Roux"
+    assert str(doc.published) == "2024-10-18"
+    assert doc.sitename == "Le Courrier du Sud"
+    assert doc.url == "https://courrier-du-sud.example/var/inondations-aide-etat"
+    assert doc.tags == ["Inondations", "Var", "Climat"]
+    assert [p.kind for p in doc.paragraphs] == ["body", "body", "heading", "body", "body"]
+    body = doc.body_text
+    for junk in ("cookies", "Mentions légales", "Accueil", "À lire aussi", "Tous droits"):
+        assert junk not in body
+
+
+def test_html_date_is_recorded_only_when_the_page_states_it(tmp_path: Path) -> None:
+    html = (FIXTURES / "article_fr.html").read_text("utf-8")
+    undated = tmp_path / "undated.html"
+    undated.write_text(
+        html.replace(
+            '<meta property="article:published_time" content="2024-10-18T07:45:00+02:00">', ""
+        )
+    )
+    doc = process(undated)
+    assert isinstance(doc, Document)
+    assert "2010" in doc.body_text  # a bare year in the text is not a publication date
+    assert doc.published is None
+
+
+def test_navigation_only_html_has_no_article_text() -> None:
+    doc = process(FIXTURES / "nav_only.html")
+    assert isinstance(doc, Reject) or len(doc.body_text) < 200
+
+
+def test_truncated_html_keeps_what_arrived(tmp_path: Path) -> None:
+    html = (FIXTURES / "article_fr.html").read_bytes()
+    cut = tmp_path / "truncated.html"
+    cut.write_bytes(html[: int(len(html) * 0.6)])
+    doc = process(cut)
+    assert isinstance(doc, Document)
+    assert doc.paragraphs[0].text.startswith("Trois jours après les pluies torrentielles")
