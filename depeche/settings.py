@@ -61,7 +61,12 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         5_000_000, gt=0, description="Files larger than this (after gunzip) are rejected."
     )
-    batch_size: int = Field(64, gt=0, description="Documents per batch task.")
+    batch_size: int = Field(200, gt=0, description="Documents per batch task.")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        gt=0,
+        description="Worker processes for the CPU stages; 1 runs them in the flow's process.",
+    )
     min_text_chars: int = Field(
         200, ge=0, description="Articles with less body text than this are rejected."
     )

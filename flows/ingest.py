@@ -1,19 +1,22 @@
-"""The ingest flow: wires the stage tasks from ``tasks/`` over batches of documents."""
+"""The ingest flow: wires the stage tasks from ``tasks/`` over batches of documents.
+
+While one batch is validated and loaded here, the next one is already being read,
+extracted, cleaned and tagged in worker processes.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow, get_run_logger
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from depeche.settings import Settings
-from tasks.clean import clean_batch
-from tasks.entities import entities_batch
-from tasks.extract import extract_batch
 from tasks.load import load_batch, skip_unchanged
-from tasks.normalise import normalise_batch
-from tasks.read import batched, discover, read_files
+from tasks.read import batched, discover
 from tasks.report import RunSummary, finish_run, start_run
-from tasks.segment import segment_batch
+from tasks.transform import Transformed, transform_batch
 from tasks.validate import validate_batch
 
 
@@ -28,6 +31,20 @@ def _run_name() -> str:
         return "ingest"
 
 
+def _submit(paths: list[Path], settings: Settings) -> tuple[PrefectFuture[Transformed], int]:
+    """Skip unchanged files, then start transforming the rest in the background."""
+    todo, unchanged, known = skip_unchanged(paths, settings.warehouse)
+    future = transform_batch.submit(
+        todo,
+        settings.max_file_bytes,
+        settings.spacy_model,
+        settings.ner_languages,
+        settings.workers,
+        known,
+    )
+    return future, unchanged
+
+
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
 def ingest(settings: Settings) -> RunSummary:
     """Ingest the configured sources into the warehouse and return the run's figures."""
@@ -35,25 +52,24 @@ def ingest(settings: Settings) -> RunSummary:
     summary = start_run(settings.warehouse, flow_run.id)
     paths = discover(settings.sources, settings.extensions)
     summary.sources = len(paths)
-    batches = list(batched(paths, settings.batch_size))
+    batches = batched(paths, settings.batch_size)
     logger.info("%s: %d file(s) in %d batch(es)", settings.warehouse, len(paths), len(batches))
+    upcoming = _submit(batches[0], settings) if batches else None
     for number, paths_batch in enumerate(batches, start=1):
-        docs, rejects = read_files(paths_batch, settings.max_file_bytes)
-        docs, unchanged = skip_unchanged(docs, settings.warehouse)
-        summary.articles_unchanged += unchanged
-        docs, extract_rejects = extract_batch(docs)
-        docs = segment_batch(normalise_batch(clean_batch(docs)))
-        batch, validate_rejects = validate_batch(docs, settings.min_text_chars)
-        batch, entity_rejects = entities_batch(batch, settings.spacy_model, settings.ner_languages)
-        rejects += extract_rejects + validate_rejects + entity_rejects
+        assert upcoming is not None
+        future, unchanged = upcoming
+        upcoming = _submit(batches[number], settings) if number < len(batches) else None
+        transformed = future.result()
+        batch, rejects = validate_batch(transformed.documents, settings.min_text_chars)
+        rejects = transformed.rejects + rejects
         stats = load_batch(settings.warehouse, batch, rejects, summary.run_id)
-        summary.add(stats, rejects)
+        summary.add(stats, rejects, unchanged + transformed.unchanged, transformed.seconds)
         logger.info(
-            "batch %d/%d: %d read, %d unchanged, %d loaded, %d rejected (first file %s)",
+            "batch %d/%d: %d file(s), %d unchanged, %d loaded, %d rejected (first: %s)",
             number,
             len(batches),
             len(paths_batch),
-            unchanged,
+            unchanged + transformed.unchanged,
             stats.new + stats.updated,
             len(rejects),
             paths_batch[0],

@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
+def article_id_for(location: str) -> str:
+    """The article id of a source location (a resolved file URI or a URL)."""
+    return hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(slots=True)
 class Reject:
     """An input the pipeline could not turn into an article, and why."""
@@ -65,6 +70,8 @@ class Document:
     location: str  # resolved file URI, the identity of the source
     raw: bytes = b""
     raw_hash: str = ""
+    source_size: int | None = None
+    source_mtime_ns: int | None = None
     fmt: str = "text"  # "html" or "text"
     encoding: str = ""
     text: str = ""  # decoded input (NFC)
@@ -88,7 +95,7 @@ class Document:
     @property
     def article_id(self) -> str:
         """Stable id of the source: the same file always maps to the same article."""
-        return hashlib.sha256(self.location.encode("utf-8")).hexdigest()[:16]
+        return article_id_for(self.location)
 
     @property
     def body_text(self) -> str:

@@ -14,14 +14,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from prefect import get_run_logger, task
-from prefect.cache_policies import NONE
 
 from depeche.errors import ModelMissing
 from tasks.clean import fold
-from tasks.documents import Document, Mention, Reject
+from tasks.documents import Document, Mention
 from tasks.normalise import ner_view
-from tasks.validate import Batch, validate_frames
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -111,30 +108,3 @@ def entity_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
         columns=["entity_id", "name", "label"],
     ).drop_duplicates("entity_id", keep="first", ignore_index=True)
     return {"entities": entities, "mentions": mentions}
-
-
-@task(name="entities", cache_policy=NONE)
-def entities_batch(
-    batch: Batch, model: str, languages: tuple[str, ...]
-) -> tuple[Batch, list[Reject]]:
-    """Find entities in the batch's articles in a NER language; record why others were skipped."""
-    logger = get_run_logger()
-    docs = list(batch.documents.values())
-    for doc in docs:
-        doc.ner_status = ner_status(doc.language, languages)
-        if doc.ner_status != "done":
-            logger.info("%s: NER %s", doc.source_uri, doc.ner_status)
-    todo = [d for d in docs if d.ner_status == "done"]
-    if todo:
-        find_mentions(todo, load_model(model))
-    articles = batch.frames["articles"]
-    status = {d.article_id: d.ner_status for d in docs}
-    articles["ner_status"] = articles["article_id"].map(status).fillna(articles["ner_status"])
-    frames, rejects = validate_frames(entity_frames(docs), batch.documents)
-    batch.frames.update(frames)
-    batch.drop_articles(
-        {a for a, d in batch.documents.items() if d.source_uri in {r.source_uri for r in rejects}}
-    )
-    for reject in rejects:
-        logger.warning("%s: rejected at validate: %s", reject.source_uri, reject.detail)
-    return batch, rejects

@@ -23,7 +23,7 @@ from prefect.cache_policies import NONE
 
 from depeche.errors import WarehouseError
 from depeche.settings import PIPELINE_VERSION
-from tasks.documents import Document, Reject
+from tasks.documents import Reject, article_id_for
 from tasks.validate import Batch
 from warehouse import sql
 
@@ -74,13 +74,44 @@ def ensure_schema(path: Path) -> None:
             raise WarehouseError(f"cannot write warehouse {path}: {_first_line(exc)}") from exc
 
 
-def known_sources(path: Path) -> dict[str, str]:
-    """article_id -> raw_hash of the articles loaded by this pipeline version."""
+def known_sources(path: Path, article_ids: list[str]) -> dict[str, tuple[str, int, int]]:
+    """article_id -> (raw_hash, size, mtime_ns) of the given articles, as last loaded by
+    this pipeline version."""
     with connect(path) as con:
         rows = con.execute(
-            statements(sql("select_known_sources"))[0], {"pipeline_version": PIPELINE_VERSION}
+            statements(sql("select_known_sources"))[0],
+            {"pipeline_version": PIPELINE_VERSION, "ids": article_ids},
         ).fetchall()
-    return dict(rows)
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def unchanged_by_stat(
+    paths: list[Path], known: dict[str, tuple[str, int, int]]
+) -> tuple[list[Path], int, dict[str, str]]:
+    """Split paths into those to process and a count of those unchanged since their load.
+
+    A file with the size and modification time recorded at its last load is unchanged
+    without being read. For the others, the known raw hashes are returned so that a file
+    touched but not changed is recognised once read.
+    """
+    todo: list[Path] = []
+    hashes: dict[str, str] = {}
+    unchanged = 0
+    for path in paths:
+        article_id = article_id_for(path.resolve().as_uri())
+        entry = known.get(article_id)
+        if entry is not None:
+            raw_hash, size, mtime_ns = entry
+            try:
+                stat = path.stat()
+            except OSError:
+                stat = None
+            if stat is not None and (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns):
+                unchanged += 1
+                continue
+            hashes[article_id] = raw_hash
+        todo.append(path)
+    return todo, unchanged, hashes
 
 
 @dataclass
@@ -154,15 +185,19 @@ def load(path: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadSt
 
 
 @task(name="skip_unchanged", cache_policy=NONE, retries=2, retry_delay_seconds=2)
-def skip_unchanged(docs: list[Document], warehouse: Path) -> tuple[list[Document], int]:
-    """Drop documents whose bytes were already loaded by this pipeline version."""
-    logger = get_run_logger()
-    known = known_sources(warehouse)
-    todo = [d for d in docs if known.get(d.article_id) != d.raw_hash]
-    for doc in docs:
-        if known.get(doc.article_id) == doc.raw_hash:
-            logger.debug("%s: unchanged since last load, skipped", doc.source_uri)
-    return todo, len(docs) - len(todo)
+def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int, dict[str, str]]:
+    """Drop files unchanged since this pipeline version loaded them (I/O: retried)."""
+    ids = [article_id_for(p.resolve().as_uri()) for p in paths]
+    todo, unchanged, hashes = unchanged_by_stat(paths, known_sources(warehouse, ids))
+    if unchanged:
+        get_run_logger().info(
+            "%s: %d of %d file(s) unchanged since their last load (first: %s)",
+            warehouse,
+            unchanged,
+            len(paths),
+            paths[0],
+        )
+    return todo, unchanged, hashes
 
 
 @task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2)

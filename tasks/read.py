@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from charset_normalizer import from_bytes
-from prefect import get_run_logger, task
-from prefect.cache_policies import NONE
 
 from depeche.errors import SourceNotFound
 from tasks.documents import Document, Reject
@@ -185,11 +183,14 @@ def read_document(path: Path, max_bytes: int) -> Document | Reject:
         return Reject(uri, STAGE, "file is not in any known text encoding", str(exc))
     if _control_ratio(text) > 0.05:
         return Reject(uri, STAGE, "file is not text or HTML", "too many control characters")
+    stat = path.stat()
     return Document(
         source_uri=uri,
         location=path.resolve().as_uri(),
         raw=data,
         raw_hash=hashlib.sha256(data).hexdigest(),
+        source_size=stat.st_size,
+        source_mtime_ns=stat.st_mtime_ns,
         fmt="html" if looks_like_html(path.name, text) else "text",
         encoding=encoding,
         text=text,
@@ -203,19 +204,3 @@ def _control_ratio(text: str) -> float:
     sample = text[:20000]
     bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
     return bad / len(sample)
-
-
-@task(name="read_files", cache_policy=NONE, retries=2, retry_delay_seconds=1)
-def read_files(paths: list[Path], max_bytes: int) -> tuple[list[Document], list[Reject]]:
-    """Read a batch of files (I/O, so retried); bad files become rejects."""
-    logger = get_run_logger()
-    docs: list[Document] = []
-    rejects: list[Reject] = []
-    for path in paths:
-        result = read_document(path, max_bytes)
-        if isinstance(result, Reject):
-            logger.warning("%s: rejected at read: %s (%s)", path, result.reason, result.detail)
-            rejects.append(result)
-        else:
-            docs.append(result)
-    return docs, rejects

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,9 +39,19 @@ class RunSummary:
     entities: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
     reject_rows: list[dict[str, str]] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
-    def add(self, stats: LoadStats, rejects: list[Reject]) -> None:
+    def add(
+        self,
+        stats: LoadStats,
+        rejects: list[Reject],
+        unchanged: int = 0,
+        seconds: Mapping[str, float] | None = None,
+    ) -> None:
         """Fold one batch's figures into the run's."""
+        self.articles_unchanged += unchanged
+        for stage, spent in (seconds or {}).items():
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + spent
         self.articles_new += stats.new
         self.articles_updated += stats.updated
         self.paragraphs += stats.paragraphs
@@ -95,6 +106,15 @@ def markdown(summary: RunSummary) -> str:
         f"| mentions | {summary.mentions} |",
         f"| rejects | {summary.rejects} |",
     ]
+    if summary.stage_seconds:
+        lines += [
+            "",
+            "## CPU seconds by stage (summed over workers)",
+            "",
+            "| stage | s |",
+            "|---|---:|",
+        ]
+        lines += [f"| {k} | {v:.2f} |" for k, v in summary.stage_seconds.items()]
     if summary.reject_reasons:
         lines += ["", "## Rejects by reason", "", "| stage: reason | count |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(summary.reject_reasons.items())]

@@ -17,6 +17,7 @@ from prefect.cache_policies import NONE
 from depeche.settings import PIPELINE_VERSION
 from schemas.tables import MODELS
 from tasks.documents import Document, Reject
+from tasks.entities import entity_frames
 
 STAGE = "validate"
 
@@ -90,6 +91,8 @@ def article_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
                 "raw_hash": d.raw_hash,
                 "ner_status": d.ner_status,
                 "pipeline_version": PIPELINE_VERSION,
+                "source_size": d.source_size,
+                "source_mtime_ns": d.source_mtime_ns,
             }
             for d in docs
         ],
@@ -117,6 +120,20 @@ def _describe(table: str, case: pd.Series) -> str:
     return f"{where} fails '{case.get('check')}' (value: {shown})"
 
 
+def _articles_of(
+    index: object, frame: pd.DataFrame, mentions: pd.DataFrame | None, docs: dict[str, Document]
+) -> list[str]:
+    """The articles a failing row belongs to (an entity belongs to those mentioning it)."""
+    if index is None or pd.isna(index):
+        return list(docs)  # a schema-wide failure concerns the whole batch
+    if "article_id" in frame.columns:
+        return [frame.loc[index, "article_id"]]
+    if "entity_id" in frame.columns and mentions is not None:
+        entity = frame.loc[index, "entity_id"]
+        return list(mentions.loc[mentions["entity_id"] == entity, "article_id"].unique())
+    return list(docs)
+
+
 def validate_frames(
     frames: dict[str, pd.DataFrame], docs: dict[str, Document]
 ) -> tuple[dict[str, pd.DataFrame], list[Reject]]:
@@ -138,11 +155,7 @@ def validate_frames(
         except pandera.errors.SchemaErrors as exc:
             validated[table] = frame
             for _, case in exc.failure_cases.iterrows():
-                index = case.get("index")
-                if pd.isna(index) or "article_id" not in frame.columns:
-                    ids = list(docs)  # a schema-wide failure concerns the whole batch
-                else:
-                    ids = [frame.loc[index, "article_id"]]
+                ids = _articles_of(case.get("index"), frame, frames.get("mentions"), docs)
                 for article_id in ids:
                     reasons.setdefault(article_id, []).append(_describe(table, case))
     rejects = [
@@ -159,7 +172,7 @@ def validate_frames(
 
 @task(name="validate", cache_policy=NONE)
 def validate_batch(docs: list[Document], min_text_chars: int) -> tuple[Batch, list[Reject]]:
-    """Reject near-empty articles, then build and validate the batch's article tables."""
+    """Reject near-empty articles, then build and validate the batch's tables."""
     logger = get_run_logger()
     short = [d for d in docs if len(d.body_text) < min_text_chars]
     rejects = [
@@ -174,7 +187,7 @@ def validate_batch(docs: list[Document], min_text_chars: int) -> tuple[Batch, li
     ]
     docs = [d for d in docs if len(d.body_text) >= min_text_chars]
     by_id = {d.article_id: d for d in docs}
-    frames, invalid = validate_frames(article_frames(docs), by_id)
+    frames, invalid = validate_frames({**article_frames(docs), **entity_frames(docs)}, by_id)
     rejects += invalid
     for reject in rejects:
         logger.warning("%s: rejected at %s: %s", reject.source_uri, reject.stage, reject.detail)

@@ -178,3 +178,40 @@ def test_run_publishes_summary_artifact(seed_copy: Path, warehouse: Path) -> Non
     mine = [a for a in artifacts if summary.run_id in (a.data or "")]
     assert mine, "no summary artifact for this run"
     assert "| articles new | 5 |" in mine[0].data
+
+
+def _corpus(folder: Path, copies: int) -> Path:
+    """Seeds and the HTML fixture, each copied with a varying first paragraph."""
+    folder.mkdir()
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    html = (FIXTURES / "article_fr.html").read_text("utf-8")
+    for n in range(copies):
+        for seed in seeds:
+            lines = seed.read_text("utf-8").split("\n")
+            lines.insert(2, f"Variante {n} de la dépêche, publiée pour le test numéro {n}.\n")
+            (folder / f"{n:03d}-{seed.name}").write_text("\n".join(lines), "utf-8")
+        (folder / f"{n:03d}-page.html").write_text(
+            html.replace("<p>Trois jours", f"<p>Variante {n}. Trois jours"), "utf-8"
+        )
+    return folder
+
+
+def test_worker_processes_give_the_same_warehouse_as_one_process(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", copies=4)  # 24 files: several chunks per batch
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    s1 = _ingest([corpus], one, workers=1, batch_size=10)
+    s2 = _ingest([corpus], two, workers=2, batch_size=10)
+    assert (s1.articles_new, s2.articles_new, s2.rejects) == (24, 24, 0)
+    assert _snapshot(one) == _snapshot(two)
+
+
+def test_touched_but_unchanged_file_is_not_reloaded(seed_copy: Path, warehouse: Path) -> None:
+    import os
+
+    _ingest([seed_copy], warehouse)
+    before = _snapshot(warehouse)
+    target = seed_copy / "000_8c78461b93641d49.txt"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    again = _ingest([seed_copy], warehouse)
+    assert (again.articles_new, again.articles_updated, again.articles_unchanged) == (0, 0, 5)
+    assert _snapshot(warehouse) == before

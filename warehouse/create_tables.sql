@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS articles (
     text             VARCHAR NOT NULL,   -- cleaned paragraphs, separated by blank lines
     content_hash     VARCHAR NOT NULL,   -- sha256 of title and cleaned text
     raw_hash         VARCHAR NOT NULL,   -- sha256 of the raw bytes
+    source_size      BIGINT,             -- file size and modification time at load:
+    source_mtime_ns  BIGINT,             --   an unchanged file is skipped without reading
     ner_status       VARCHAR NOT NULL,   -- done, or why NER was skipped
     pipeline_version VARCHAR NOT NULL,
     run_id           VARCHAR NOT NULL,   -- the run that last loaded it

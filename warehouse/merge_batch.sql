@@ -6,10 +6,9 @@ DELETE FROM paragraphs  WHERE article_id IN (SELECT article_id FROM batch_articl
 DELETE FROM boilerplate WHERE article_id IN (SELECT article_id FROM batch_articles);
 DELETE FROM articles    WHERE article_id IN (SELECT article_id FROM batch_articles);
 
-INSERT INTO articles
-SELECT article_id, source_uri, url, title, title_source, author, CAST(published AS DATE),
-       sitename, tags, categories, language, format, encoding, text, content_hash, raw_hash,
-       ner_status, pipeline_version, $run_id, $ingested_at
+INSERT INTO articles BY NAME
+SELECT * EXCLUDE (published), CAST(published AS DATE) AS published,
+       $run_id AS run_id, $ingested_at AS ingested_at
 FROM batch_articles;
 
 INSERT INTO paragraphs  SELECT article_id, position, kind, text FROM batch_paragraphs;

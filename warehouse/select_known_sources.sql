@@ -1,4 +1,5 @@
--- Sources already loaded from the same bytes by the same pipeline version: skipped as unchanged.
-SELECT article_id, raw_hash
+-- What was loaded for the given sources by this pipeline version: a file with the same
+-- size and modification time, or failing that the same bytes, is skipped as unchanged.
+SELECT article_id, raw_hash, source_size, source_mtime_ns
 FROM articles
-WHERE pipeline_version = $pipeline_version;
+WHERE pipeline_version = $pipeline_version AND list_contains($ids, article_id);
