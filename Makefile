@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: run test lint lock clean
+.PHONY: run test lint lock clean bench bench-pin
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "depeche needs Python 3.11, found " + sys.version.split()[0]'
@@ -24,6 +24,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+## bench: extraction quality tables and the throughput benchmark (not part of `make test`)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.extraction
+	$(BIN)/python -m benchmarks.throughput
+
+## bench-pin: re-score extraction quality and write the pins the quality gate checks
+bench-pin: $(STAMP)
+	$(BIN)/python -m benchmarks.extraction --pin
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

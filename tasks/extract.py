@@ -13,8 +13,10 @@ import trafilatura
 from lxml import etree
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
+from trafilatura.utils import load_html
 
 from tasks.documents import Block, Document, Reject
+from tasks.metadata import choose_title, first_h1, stated_metadata
 
 STAGE = "extract"
 
@@ -96,31 +98,35 @@ def _blocks_from_body(body: etree._Element) -> list[Block]:
         if text:
             blocks.append(Block(len(blocks), text, kind))
 
+    def lines(element: etree._Element) -> list[str]:
+        """The element's text, split where the page had line breaks (<br>)."""
+        parts: list[str] = []
+
+        def walk(node: etree._Element) -> None:
+            parts.append("\n" if node.tag == "lb" else node.text or "")
+            for sub in node:
+                walk(sub)
+                parts.append(sub.tail or "")
+
+        walk(element)
+        return "".join(parts).split("\n")
+
     for child in body:
         tag = child.tag
         if tag == "head":
-            add("".join(child.itertext()), "heading")
+            add(" ".join(lines(child)), "heading")
         elif tag == "list":
             for item in child.iter("item"):
-                add("".join(item.itertext()), "body")
+                add(" ".join(lines(item)), "body")
         elif tag == "table":
             for row in child.iter("row"):
                 cells = [squash("".join(c.itertext())) for c in row.iter("cell")]
                 add(" | ".join(c for c in cells if c), "body")
         else:
-            add("".join(child.itertext()), "body")
+            for line in lines(child):
+                add(line, "body")
         add(child.tail, "body")
     return blocks
-
-
-def _jsonld_date(html: str) -> date | None:
-    """``datePublished`` from JSON-LD, when trafilatura found no date."""
-    for m in re.finditer(r'"datePublished"\s*:\s*"(\d{4}-\d{2}-\d{2})', html):
-        try:
-            return date.fromisoformat(m.group(1))
-        except ValueError:
-            continue
-    return None
 
 
 def _split_tags(values: list[str] | None) -> list[str]:
@@ -135,10 +141,15 @@ def _split_tags(values: list[str] | None) -> list[str]:
 
 
 def extract_html(doc: Document) -> Document | Reject:
-    """Extract main text and stated metadata from HTML with trafilatura."""
+    """Extract main text with trafilatura; metadata from what the page states first."""
+    tree = load_html(doc.text)
+    if tree is None:
+        return Reject(doc.source_uri, STAGE, "HTML could not be parsed", "no document tree")
+    stated = stated_metadata(tree)
+    h1 = first_h1(tree)
     try:
         result = trafilatura.bare_extraction(
-            doc.text,
+            tree,
             with_metadata=True,
             include_comments=False,
             include_tables=True,
@@ -154,18 +165,28 @@ def extract_html(doc: Document) -> Document | Reject:
             "the page holds only navigation, boilerplate or markup",
         )
     doc.blocks = _blocks_from_body(result.body)
-    doc.title = squash(result.title) if result.title else None
-    doc.title_source = "html" if doc.title else None
-    doc.author = squash(result.author) if result.author else None
-    if result.date:
+    doc.sitename = stated.sitename or (squash(result.sitename) if result.sitename else None)
+    title = choose_title(stated, h1, squash(result.title) if result.title else None)
+    doc.title, doc.title_source = (title, "html") if title else (None, None)
+    # Who wrote it: people named in JSON-LD, else organisations named there, else people
+    # in meta tags, else trafilatura's byline, else the outlet itself.
+    byline = [squash(result.author)] if result.author else []
+    authors = (
+        stated.ld_people
+        or stated.organisations
+        or stated.authors
+        or byline
+        or ([doc.sitename] if doc.sitename else [])
+    )
+    doc.author = ", ".join(authors) if authors else None
+    doc.published = stated.published
+    if doc.published is None and result.date:
         try:
             doc.published = date.fromisoformat(result.date[:10])
         except ValueError:
             doc.published = None
-    doc.published = doc.published or _jsonld_date(doc.text)
-    doc.sitename = squash(result.sitename) if result.sitename else None
-    doc.url = result.url or None
-    doc.tags = _split_tags(result.tags)
+    doc.url = stated.url or result.url or None
+    doc.tags = stated.tags or _split_tags(result.tags)
     doc.categories = _split_tags(result.categories)
     return doc
 

@@ -113,7 +113,7 @@ def sniff_binary(data: bytes) -> str | None:
 
 
 def decode(data: bytes, is_html: bool) -> tuple[str, str]:
-    """Decode bytes to text: BOM, then the HTML meta charset, then UTF-8, then detection.
+    """Decode bytes to text: BOM, then UTF-8, then the HTML meta charset, then detection.
 
     Returns:
         The text in Unicode NFC and the encoding used.
@@ -125,16 +125,19 @@ def decode(data: bytes, is_html: bool) -> tuple[str, str]:
         return unicodedata.normalize("NFC", data[3:].decode("utf-8")), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return unicodedata.normalize("NFC", data.decode("utf-16")), "utf-16"
+    # Bytes that are valid UTF-8 are UTF-8: a page declaring latin-1 or cp1252 while
+    # serving UTF-8 is far more common than the reverse, and decoding it by its
+    # declaration would turn every accent into mojibake ("sanciÃ³n").
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
     if is_html and (m := _META_CHARSET.search(data[:4096])):
         declared = m.group(1).decode("ascii", "replace").lower()
         try:
             return unicodedata.normalize("NFC", data.decode(declared)), declared
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong declaration is common; fall through to detection
-    try:
-        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
-    except UnicodeDecodeError:
-        pass
     best = (
         from_bytes(
             data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman"]
@@ -172,26 +175,44 @@ def read_document(path: Path, max_bytes: int) -> Document | Reject:
         return Reject(uri, STAGE, "file ends in .gz but is not a readable gzip file", str(exc))
     except OSError as exc:
         return Reject(uri, STAGE, "file cannot be read", exc.strerror or str(exc))
+    stat = path.stat()
+    doc = document_from_bytes(data, uri, path.resolve().as_uri(), name=path.name)
+    if isinstance(doc, Document):
+        doc.source_size, doc.source_mtime_ns = stat.st_size, stat.st_mtime_ns
+    return doc
+
+
+def document_from_bytes(
+    data: bytes, source_uri: str, location: str, *, name: str = ""
+) -> Document | Reject:
+    """Check and decode bytes from any source (file, archive, HTTP response).
+
+    Args:
+        data: the raw bytes, already decompressed.
+        source_uri: what the user gave (kept in ``rejects`` and ``articles``).
+        location: the resolved identity of the source (file URI or URL).
+        name: a file name or URL path, whose ending hints HTML.
+
+    Returns:
+        A ``Document`` with the decoded text, or a ``Reject`` saying why there is none.
+    """
     if not data.strip():
-        return Reject(uri, STAGE, "file is empty", f"{len(data)} bytes, all blank")
+        return Reject(source_uri, STAGE, "file is empty", f"{len(data)} bytes, all blank")
     if what := sniff_binary(data):
-        return Reject(uri, STAGE, "file is not text or HTML", f"looks like {what}")
-    probably_html = path.name.lower().removesuffix(".gz").endswith((".html", ".htm"))
+        return Reject(source_uri, STAGE, "file is not text or HTML", f"looks like {what}")
+    probably_html = name.lower().removesuffix(".gz").endswith((".html", ".htm"))
     try:
         text, encoding = decode(data, probably_html)
     except UnicodeError as exc:
-        return Reject(uri, STAGE, "file is not in any known text encoding", str(exc))
+        return Reject(source_uri, STAGE, "file is not in any known text encoding", str(exc))
     if _control_ratio(text) > 0.05:
-        return Reject(uri, STAGE, "file is not text or HTML", "too many control characters")
-    stat = path.stat()
+        return Reject(source_uri, STAGE, "file is not text or HTML", "too many control characters")
     return Document(
-        source_uri=uri,
-        location=path.resolve().as_uri(),
+        source_uri=source_uri,
+        location=location,
         raw=data,
         raw_hash=hashlib.sha256(data).hexdigest(),
-        source_size=stat.st_size,
-        source_mtime_ns=stat.st_mtime_ns,
-        fmt="html" if looks_like_html(path.name, text) else "text",
+        fmt="html" if looks_like_html(name, text) else "text",
         encoding=encoding,
         text=text,
     )
