@@ -31,18 +31,18 @@ def _run_name() -> str:
         return "ingest"
 
 
-def _submit(paths: list[Path], settings: Settings) -> tuple[PrefectFuture[Transformed], int]:
-    """Skip unchanged files, then start transforming the rest in the background."""
-    todo, unchanged, known = skip_unchanged(paths, settings.warehouse)
-    future = transform_batch.submit(
-        todo,
+def _submit(
+    paths: list[Path], settings: Settings, known: dict[str, str]
+) -> PrefectFuture[Transformed]:
+    """Start reading, extracting, cleaning and tagging a batch in the background."""
+    return transform_batch.submit(
+        paths,
         settings.max_file_bytes,
         settings.spacy_model,
         settings.ner_languages,
         settings.workers,
         known,
     )
-    return future, unchanged
 
 
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
@@ -52,24 +52,33 @@ def ingest(settings: Settings) -> RunSummary:
     summary = start_run(settings.warehouse, flow_run.id)
     paths = discover(settings.sources, settings.extensions)
     summary.sources = len(paths)
-    batches = batched(paths, settings.batch_size)
-    logger.info("%s: %d file(s) in %d batch(es)", settings.warehouse, len(paths), len(batches))
-    upcoming = _submit(batches[0], settings) if batches else None
+    todo, unchanged, known = skip_unchanged(paths, settings.warehouse)
+    summary.articles_unchanged = unchanged
+    batches = batched(todo, settings.batch_size)
+    logger.info(
+        "%s: %d file(s), %d unchanged, %d to process in %d batch(es)",
+        settings.warehouse,
+        len(paths),
+        unchanged,
+        len(todo),
+        len(batches),
+    )
+    upcoming = _submit(batches[0], settings, known) if batches else None
     for number, paths_batch in enumerate(batches, start=1):
         assert upcoming is not None
-        future, unchanged = upcoming
-        upcoming = _submit(batches[number], settings) if number < len(batches) else None
+        future = upcoming
+        upcoming = _submit(batches[number], settings, known) if number < len(batches) else None
         transformed = future.result()
         batch, rejects = validate_batch(transformed.documents, settings.min_text_chars)
         rejects = transformed.rejects + rejects
         stats = load_batch(settings.warehouse, batch, rejects, summary.run_id)
-        summary.add(stats, rejects, unchanged + transformed.unchanged, transformed.seconds)
+        summary.add(stats, rejects, transformed.unchanged, transformed.seconds)
         logger.info(
             "batch %d/%d: %d file(s), %d unchanged, %d loaded, %d rejected (first: %s)",
             number,
             len(batches),
             len(paths_batch),
-            unchanged + transformed.unchanged,
+            transformed.unchanged,
             stats.new + stats.updated,
             len(rejects),
             paths_batch[0],

@@ -13,11 +13,8 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 
-from prefect import task
-from prefect.cache_policies import NONE
-
 from tasks.documents import Block, Document, Removed
-from tasks.extract import is_title_like, squash, title_from_lede
+from tasks.extract import is_title_like, title_from_lede
 
 RULES = {
     "nav_crumb": "navigation crumbs ('Home Actualité', 'Accueil > Monde'), glued or alone",
@@ -43,11 +40,15 @@ _UPPER = "A-ZÀ-ÖØ-ÞŒ"
 _LOWER = "a-zß-öø-ÿœ"
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used to compare lines."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+", " ", stripped.casefold()).split())
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def _words(text: str) -> int:
@@ -436,9 +437,9 @@ _LINE_RULES: list[tuple[str, LineRule]] = [
 ]
 
 
-def line_rule(text: str) -> str | None:
+def line_rule(text: str, folded: str | None = None) -> str | None:
     """The name of the first line rule that ``text`` matches, or None."""
-    folded = fold(text)
+    folded = fold(text) if folded is None else folded
     for name, test in _LINE_RULES:
         if test(text, folded):
             return name
@@ -509,13 +510,15 @@ def clean_document(doc: Document) -> Document:
         )
 
     title_key = fold(doc.title or "")
-    first_prose = next((i for i, b in enumerate(blocks) if _is_prose(b.text)), len(blocks))
-    last_prose = max((i for i, b in enumerate(blocks) if _is_prose(b.text)), default=-1)
+    keys = [fold(b.text) for b in blocks]
+    prose = [_is_prose(b.text) for b in blocks]
+    first_prose = next((i for i, p in enumerate(prose) if p), len(blocks))
+    last_prose = max((i for i, p in enumerate(prose) if p), default=-1)
     kept: list[Block] = []
     in_related_tail = False
     for i, block in enumerate(blocks):
         text = block.text
-        key = fold(text)
+        key = keys[i]
         header = i < first_prose or i > last_prose
         if not key:
             drop(block, "stray_code")
@@ -526,11 +529,10 @@ def clean_document(doc: Document) -> Document:
         if title_key and _words(text) >= 3 and title_key.startswith(key + " "):
             drop(block, "title_teaser")
             continue
-        later = blocks[i + 1 : i + 3]
         if (
-            _words(text) >= 5
-            and not _is_prose(text)
-            and any(fold(b.text).startswith(key + " ") for b in later)
+            not prose[i]
+            and _words(text) >= 5
+            and any(k.startswith(key + " ") for k in keys[i + 1 : i + 3])
         ):
             drop(block, "teaser_duplicate")
             continue
@@ -546,13 +548,13 @@ def clean_document(doc: Document) -> Document:
             doc.published = doc.published or stated
             drop(block, "dateline")
             continue
-        rule = line_rule(text)
+        rule = line_rule(text, key)
         if rule == "related_links" and _RELATED_MARKER.match(key):
             in_related_tail = True
         if rule:
             drop(block, rule)
             continue
-        if in_related_tail and not _is_prose(text) and _words(text) <= 25:
+        if in_related_tail and not prose[i] and _words(text) <= 25:
             # After a "You may also like" marker: the headline list. Past the last body
             # paragraph it runs to the end; inside the article it is one link.
             drop(block, "related_links")
@@ -564,12 +566,3 @@ def clean_document(doc: Document) -> Document:
     doc.blocks = kept
     doc.removed = sorted(removed, key=lambda r: r.position)
     return doc
-
-
-@task(name="clean", cache_policy=NONE)
-def clean_batch(docs: list[Document]) -> list[Document]:
-    """Clean a batch of extracted documents."""
-    return [clean_document(doc) for doc in docs]
-
-
-__all__ = ["RULES", "clean_batch", "clean_document", "fold", "line_rule", "squash"]

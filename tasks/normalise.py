@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from prefect import task
-from prefect.cache_policies import NONE
-
 from tasks.documents import Document
 
 # One character in, one character out: offsets stay valid.
@@ -68,9 +65,3 @@ def normalise_document(doc: Document) -> Document:
         doc.author = normalise_text(doc.author)
     doc.tags = [normalise_text(t) for t in doc.tags if normalise_text(t)]
     return doc
-
-
-@task(name="normalise", cache_policy=NONE)
-def normalise_batch(docs: list[Document]) -> list[Document]:
-    """Normalise a batch."""
-    return [normalise_document(doc) for doc in docs]

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from prefect import task
-from prefect.cache_policies import NONE
-
 from tasks.documents import Document, Paragraph
 
 _HEADING_END = re.compile(r"[.,;:!?…]$")
@@ -33,7 +30,7 @@ def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language, or ``und`` when unsure."""
     if len(text.split()) < 5:
         return "und"
-    lang, prob = _identifier().classify(text[:5000])
+    lang, prob = _identifier().classify(text[:2000])
     return lang if prob >= 0.5 else "und"
 
 
@@ -52,9 +49,3 @@ def segment_document(doc: Document) -> Document:
     doc.paragraphs = paragraphs
     doc.language = detect_language(doc.body_text)
     return doc
-
-
-@task(name="segment", cache_policy=NONE)
-def segment_batch(docs: list[Document]) -> list[Document]:
-    """Segment a batch."""
-    return [segment_document(doc) for doc in docs]

@@ -1,11 +1,10 @@
-"""The CPU-bound stages (read → extract → clean → normalise → segment → entities), fanned out
-over worker processes.
+"""The CPU-bound stages fanned out over worker processes, as one Prefect task per batch.
 
-Each stage stays a pure function in its own module; this module chains them per document
-and runs chunks of documents in a process pool, so both cores extract and tag while the
-flow's process validates and loads the previous batch. One Prefect task per batch, not per
-stage: per-stage tasks would ship every batch between processes six times and cost a
-Prefect API round trip each.
+Each stage stays a pure function in its own module, chained per document by
+``tasks.pipeline.transform_chunk``; here chunks of documents run in a process pool, so
+both cores extract and tag while the flow's process validates and loads the previous
+batch. One task per batch, not per stage: per-stage tasks would ship every batch between
+processes six times and cost a Prefect API round trip each.
 """
 
 from __future__ import annotations
@@ -13,91 +12,15 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
-import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
-from tasks.clean import clean_document
-from tasks.documents import Document, Reject
-from tasks.entities import find_mentions, load_model, ner_status
-from tasks.extract import extract_document
-from tasks.normalise import normalise_document
-from tasks.read import read_document
-from tasks.segment import segment_document
-
-
-@dataclass
-class Transformed:
-    """What the CPU stages made of a batch: documents, rejects and seconds per stage."""
-
-    documents: list[Document] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    unchanged: int = 0
-    seconds: Counter[str] = field(default_factory=Counter)
-
-    def merge(self, other: Transformed) -> None:
-        self.documents += other.documents
-        self.rejects += other.rejects
-        self.unchanged += other.unchanged
-        self.seconds.update(other.seconds)
-
-
-def transform_chunk(
-    paths: list[Path],
-    max_bytes: int,
-    model: str,
-    languages: tuple[str, ...],
-    known: dict[str, str] | None = None,
-) -> Transformed:
-    """Run every CPU stage over a few files; pure apart from reading them.
-
-    ``known`` maps article ids to the raw hash already loaded: a file whose bytes match is
-    counted as unchanged and goes no further.
-    """
-    known = known or {}
-    out = Transformed()
-    clock = time.perf_counter
-    for path in paths:
-        t0 = clock()
-        doc = read_document(path, max_bytes)
-        t1 = clock()
-        out.seconds["read"] += t1 - t0
-        if isinstance(doc, Reject):
-            out.rejects.append(doc)
-            continue
-        if known.get(doc.article_id) == doc.raw_hash:
-            out.unchanged += 1
-            continue
-        doc.raw = b""  # hashed already; the bytes need not travel back
-        extracted = extract_document(doc)
-        t2 = clock()
-        out.seconds["extract"] += t2 - t1
-        if isinstance(extracted, Reject):
-            out.rejects.append(extracted)
-            continue
-        cleaned = clean_document(extracted)
-        t3 = clock()
-        normalised = normalise_document(cleaned)
-        t4 = clock()
-        out.documents.append(segment_document(normalised))
-        t5 = clock()
-        out.seconds["clean"] += t3 - t2
-        out.seconds["normalise"] += t4 - t3
-        out.seconds["segment"] += t5 - t4
-    t0 = clock()
-    for doc in out.documents:
-        doc.ner_status = ner_status(doc.language, languages)
-    todo = [d for d in out.documents if d.ner_status == "done"]
-    if todo:
-        find_mentions(todo, load_model(model))
-    out.seconds["entities"] += clock() - t0
-    return out
-
+from tasks.documents import article_id_for
+from tasks.pipeline import Transformed, transform_chunk
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
@@ -130,6 +53,14 @@ def _shutdown() -> None:
         _POOL.shutdown(cancel_futures=True)
 
 
+def _known_for(paths: list[Path], known: dict[str, str]) -> dict[str, str]:
+    """The entries of ``known`` for these files only, so each chunk ships little."""
+    if not known:
+        return {}
+    ids = (article_id_for(p.resolve().as_uri()) for p in paths)
+    return {i: known[i] for i in ids if i in known}
+
+
 def transform_paths(
     paths: list[Path],
     *,
@@ -147,7 +78,11 @@ def transform_paths(
         return result
     chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]
     pool = _pool(workers)
-    futures = [pool.submit(transform_chunk, c, max_bytes, model, languages, known) for c in chunks]
+    known = known or {}
+    futures = [
+        pool.submit(transform_chunk, c, max_bytes, model, languages, _known_for(c, known))
+        for c in chunks
+    ]
     for future in futures:
         result.merge(future.result())
     return result

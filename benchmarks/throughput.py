@@ -1,0 +1,364 @@
+"""Throughput benchmark: `depeche ingest` against the bare libraries, same pages, same run.
+
+- Corpus: HTML pages from ../shared/bench (every copy varied) plus the seeds.
+- Ours: `depeche ingest` as a user runs it (a subprocess, Prefect's ephemeral API),
+  timed end to end and inside the flow (the `runs` row); peak RSS of its process tree.
+- Baseline: `trafilatura.extract` on every document in a 2-process pool, then spaCy
+  `nlp.pipe(n_process=2)` with the same model on every paragraph our run sent to NER.
+- Also: an unchanged rerun, peak memory at two corpus sizes, DuckDB load rate for
+  paragraphs and mentions, and the start-up time of `depeche --help` and `depeche sql`.
+
+Run: `python -m benchmarks.throughput` (see --help). Prints figures and ratios; it is
+not a timed test, but CI runs it in --smoke size so that it cannot rot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.quality import BENCH
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "benchmarks" / "out"
+DEPECHE = Path(sys.executable).parent / "depeche"
+ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+
+
+# --- corpus --------------------------------------------------------------------------
+
+
+def bench_pages() -> list[bytes]:
+    """Every HTML page of the three extraction datasets, decompressed."""
+    pages = []
+    for dataset in ("scrapinghub-aeb", "trafilatura-eval", "fundus-pages"):
+        for path in sorted((BENCH / dataset / "html").glob("*.gz")):
+            pages.append(gzip.decompress(path.read_bytes()))
+    return pages
+
+
+def build_corpus(folder: Path, docs: int) -> Path:
+    """``docs`` HTML files (each copy varied in its first paragraph) plus the seeds."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    pages = bench_pages()
+    for i in range(docs):
+        page = pages[i % len(pages)]
+        copy = i // len(pages)
+        if copy:
+            # A different first paragraph, so no copy is a duplicate of another.
+            page = page.replace(b"</p>", f" (copie {copy}, variante {i})</p>".encode(), 1)
+        (folder / f"{i:05d}.html").write_bytes(page)
+    for seed in sorted((REPO / "seeds").glob("*.txt")):
+        shutil.copy(seed, folder / seed.name)
+    return folder
+
+
+# --- process-tree memory -------------------------------------------------------------
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [c for c, p in parents.items() if p == pid]
+        tree.update(children)
+        frontier += children
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    """Run ``cmd``; return wall seconds, peak RSS of its process tree, and the result."""
+    peak = 0
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    result = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-2000:]}")
+    return wall, peak, result
+
+
+# --- ours ----------------------------------------------------------------------------
+
+
+def ingest(corpus: Path, warehouse: Path) -> dict[str, float]:
+    """`depeche ingest` once; wall time, in-flow time and peak RSS."""
+    wall, peak, _ = run_measured(
+        [str(DEPECHE), "ingest", str(corpus), "--warehouse", str(warehouse)]
+    )
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        flow_s, new, unchanged, rejects = con.execute(
+            "SELECT epoch(finished_at - started_at), articles_new + articles_updated, "
+            "articles_unchanged, rejects FROM runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return {
+        "wall": wall,
+        "flow": flow_s,
+        "peak": peak,
+        "loaded": new,
+        "unchanged": unchanged,
+        "rejects": rejects,
+    }
+
+
+# --- baseline ------------------------------------------------------------------------
+
+
+def _extract(path: Path) -> int:
+    import trafilatura
+
+    text = trafilatura.extract(path.read_bytes())
+    return len(text or "")
+
+
+def baseline(corpus: Path, warehouse: Path, workers: int, model: str) -> dict[str, float]:
+    """Bare trafilatura on every file, then bare spaCy on the paragraphs we sent to NER."""
+    files = sorted(p for p in corpus.iterdir() if p.is_file())
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_extract, files, chunksize=8))
+    extract_s = time.perf_counter() - started
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        texts = [
+            r[0]
+            for r in con.execute(
+                "SELECT p.text FROM paragraphs p JOIN articles a USING (article_id) "
+                "WHERE a.ner_status = 'done' ORDER BY p.article_id, p.position"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    import spacy
+
+    started = time.perf_counter()
+    nlp = spacy.load(model, exclude=["morphologizer", "parser", "attribute_ruler", "lemmatizer"])
+    list(nlp.pipe(texts, batch_size=64, n_process=workers if len(texts) > 500 else 1))
+    ner_s = time.perf_counter() - started
+    words = sum(len(t.split()) for t in texts)
+    return {
+        "extract": extract_s,
+        "ner": ner_s,
+        "paragraphs": len(texts),
+        "words": words,
+        "total": extract_s + ner_s,
+    }
+
+
+# --- DuckDB load rate ----------------------------------------------------------------
+
+
+def load_rate(folder: Path, paragraphs: int) -> dict[str, float]:
+    """Rows per second loading synthetic paragraphs and mentions through our load()."""
+    import pandas as pd
+
+    from tasks.load import ensure_schema, load
+    from tasks.validate import Batch
+
+    db = folder / "load-rate.duckdb"
+    db.unlink(missing_ok=True)
+    ensure_schema(db)
+    per_article = 20
+    articles = paragraphs // per_article
+    ids = [f"{i:016x}" for i in range(articles)]
+    frames = {
+        "articles": pd.DataFrame(
+            {
+                "article_id": ids,
+                "source_uri": [f"s{i}" for i in range(articles)],
+                "url": None,
+                "title": "t",
+                "title_source": "html",
+                "author": None,
+                "published": None,
+                "sitename": None,
+                "tags": [[] for _ in ids],
+                "categories": [[] for _ in ids],
+                "language": "fr",
+                "format": "html",
+                "encoding": "utf-8",
+                "text": "x",
+                "content_hash": "0" * 64,
+                "raw_hash": "0" * 64,
+                "ner_status": "done",
+                "pipeline_version": "bench",
+                "source_size": 1,
+                "source_mtime_ns": 1,
+            }
+        ),
+        "paragraphs": pd.DataFrame(
+            {
+                "article_id": [a for a in ids for _ in range(per_article)],
+                "position": list(range(per_article)) * articles,
+                "kind": "body",
+                "text": "La Corée du Nord a envoyé des soldats en Russie, selon Séoul." * 3,
+            }
+        ),
+        "boilerplate": pd.DataFrame(columns=["article_id", "position", "text", "rule"]),
+        "entities": pd.DataFrame(
+            {"entity_id": [f"{i:016x}" for i in range(1000)], "name": "Séoul", "label": "LOC"}
+        ),
+    }
+    mentions = pd.DataFrame(
+        {
+            "article_id": [a for a in ids for _ in range(per_article * 2)],
+            "position": [p for _ in ids for p in range(per_article) for _ in (0, 1)],
+            "start": 0,
+            "end": 5,
+            "surface": "Séoul",
+            "entity_id": [f"{i % 1000:016x}" for i in range(articles * per_article * 2)],
+        }
+    )
+    frames["mentions"] = mentions
+    started = time.perf_counter()
+    load(db, Batch(frames=frames), [], "bench")
+    seconds = time.perf_counter() - started
+    rows = len(frames["paragraphs"]) + len(mentions)
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
+
+
+# --- start-up ------------------------------------------------------------------------
+
+
+def startup(warehouse: Path, repeats: int = 5) -> dict[str, float]:
+    """Median seconds for `depeche --help` and `depeche sql "select 1"`."""
+    out = {}
+    for name, args in (
+        ("--help", ["--help"]),
+        ("sql", ["sql", "select count(*) from articles", "-w", str(warehouse)]),
+    ):
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            subprocess.run([str(DEPECHE), *args], capture_output=True, check=True, env=ENV)
+            times.append(time.perf_counter() - started)
+        out[name] = statistics.median(times)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="depeche throughput benchmark")
+    parser.add_argument("--docs", type=int, default=2000, help="HTML documents in the corpus")
+    parser.add_argument(
+        "--memory-sizes", default="500,4000", help="two corpus sizes whose peak RSS is compared"
+    )
+    parser.add_argument(
+        "--load-rows", type=int, default=200_000, help="paragraphs for the load rate"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    args = parser.parse_args()
+    if args.smoke:
+        args.docs, args.memory_sizes, args.load_rows = 40, "20,60", 2000
+    if not BENCH.is_dir():
+        raise SystemExit(f"benchmark data not found at {BENCH} (set DEPECHE_BENCH)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(
+        f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; "
+        f"corpus {args.docs} HTML + 5 seeds\n"
+    )
+
+    corpus = build_corpus(OUT / "corpus", args.docs)
+    warehouse = OUT / "throughput.duckdb"
+    warehouse.unlink(missing_ok=True)
+    first = ingest(corpus, warehouse)
+    rerun = ingest(corpus, warehouse)
+    base = baseline(corpus, warehouse, args.workers, "fr_core_news_md")
+    n = args.docs + 5
+    print("Throughput (documents per second)")
+    print(
+        f"  depeche ingest, end to end  {n / first['wall']:8.1f}  ({first['wall']:.1f} s, "
+        f"{first['loaded']} loaded, {first['rejects']} rejected)"
+    )
+    print(f"  depeche ingest, inside flow {n / first['flow']:8.1f}  ({first['flow']:.1f} s)")
+    print(
+        f"  baseline (bare libraries)   {n / base['total']:8.1f}  ({base['total']:.1f} s: "
+        f"trafilatura {base['extract']:.1f} s, spaCy {base['ner']:.1f} s on "
+        f"{base['paragraphs']} paragraphs / {base['words']} words)"
+    )
+    print(
+        f"  ratio depeche/baseline: end to end {base['total'] / first['wall']:.2f}, "
+        f"inside flow {base['total'] / first['flow']:.2f}  (target >= 0.80)"
+    )
+    print(
+        f"\nUnchanged rerun: {rerun['wall']:.1f} s end to end ({rerun['flow']:.2f} s in flow, "
+        f"{rerun['unchanged']} unchanged) = {rerun['wall'] / first['wall']:.1%} of the first "
+        f"run end to end, {rerun['flow'] / first['flow']:.1%} inside the flow (target <= 5%)"
+    )
+
+    small, large = (int(x) for x in args.memory_sizes.split(","))
+    peaks = {}
+    for size in (small, large):
+        folder = build_corpus(OUT / f"corpus-{size}", size)
+        db = OUT / f"memory-{size}.duckdb"
+        db.unlink(missing_ok=True)
+        peaks[size] = ingest(folder, db)["peak"]
+        shutil.rmtree(folder)
+    growth = peaks[large] / peaks[small] - 1
+    print(
+        f"\nPeak RSS of the process tree: {small} docs {peaks[small] / 2**20:.0f} MiB, "
+        f"{large} docs {peaks[large] / 2**20:.0f} MiB, growth {growth:+.1%} (target <= 15%)"
+    )
+
+    rate = load_rate(OUT, args.load_rows)
+    print(
+        f"\nDuckDB load: {rate['rows']} paragraph + mention rows in {rate['seconds']:.2f} s = "
+        f"{rate['rows_per_s']:,.0f} rows/s (target >= 100,000)"
+    )
+
+    starts = startup(warehouse)
+    print(
+        f"\nStart-up (median of 5): depeche --help {starts['--help']:.2f} s, "
+        f"depeche sql {starts['sql']:.2f} s (target < 1.5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

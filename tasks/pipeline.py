@@ -1,0 +1,87 @@
+"""The CPU-bound stages chained per document: read → extract → clean → normalise →
+segment → entities. Pure apart from reading the files, and free of Prefect, so that worker
+processes import only what they run (see tasks/transform.py)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasks.clean import clean_document
+from tasks.documents import Document, Reject
+from tasks.entities import find_mentions, load_model, ner_status
+from tasks.extract import extract_document
+from tasks.normalise import normalise_document
+from tasks.read import read_document
+from tasks.segment import segment_document
+
+
+@dataclass
+class Transformed:
+    """What the CPU stages made of a batch: documents, rejects and seconds per stage."""
+
+    documents: list[Document] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    unchanged: int = 0
+    seconds: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Transformed) -> None:
+        self.documents += other.documents
+        self.rejects += other.rejects
+        self.unchanged += other.unchanged
+        self.seconds.update(other.seconds)
+
+
+def transform_chunk(
+    paths: list[Path],
+    max_bytes: int,
+    model: str,
+    languages: tuple[str, ...],
+    known: dict[str, str] | None = None,
+) -> Transformed:
+    """Run every CPU stage over a few files; pure apart from reading them.
+
+    ``known`` maps article ids to the raw hash already loaded: a file whose bytes match is
+    counted as unchanged and goes no further.
+    """
+    known = known or {}
+    out = Transformed()
+    clock = time.perf_counter
+    for path in paths:
+        t0 = clock()
+        doc = read_document(path, max_bytes)
+        t1 = clock()
+        out.seconds["read"] += t1 - t0
+        if isinstance(doc, Reject):
+            out.rejects.append(doc)
+            continue
+        if known.get(doc.article_id) == doc.raw_hash:
+            out.unchanged += 1
+            continue
+        doc.raw = b""  # hashed already; the bytes need not travel back
+        extracted = extract_document(doc)
+        t2 = clock()
+        out.seconds["extract"] += t2 - t1
+        if isinstance(extracted, Reject):
+            out.rejects.append(extracted)
+            continue
+        extracted.text = ""  # the decoded input is not needed past extraction
+        cleaned = clean_document(extracted)
+        t3 = clock()
+        normalised = normalise_document(cleaned)
+        t4 = clock()
+        out.documents.append(segment_document(normalised))
+        t5 = clock()
+        out.seconds["clean"] += t3 - t2
+        out.seconds["normalise"] += t4 - t3
+        out.seconds["segment"] += t5 - t4
+    t0 = clock()
+    for doc in out.documents:
+        doc.ner_status = ner_status(doc.language, languages)
+    todo = [d for d in out.documents if d.ner_status == "done"]
+    if todo:
+        find_mentions(todo, load_model(model))
+    out.seconds["entities"] += clock() - t0
+    return out
