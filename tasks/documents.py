@@ -20,6 +20,18 @@ class Reject:
     stage: str
     reason: str
     detail: str = ""
+    # What identifies the source's state, when known, so an unchanged rejected file is
+    # not processed again at every run.
+    location: str = ""
+    raw_hash: str = ""
+    source_size: int | None = None
+    source_mtime_ns: int | None = None
+
+    def about(self, doc: Document) -> Reject:
+        """Copy the source's identity and state from the document it was made from."""
+        self.location, self.raw_hash = doc.location, doc.raw_hash
+        self.source_size, self.source_mtime_ns = doc.source_size, doc.source_mtime_ns
+        return self
 
 
 @dataclass(slots=True)

@@ -7,7 +7,6 @@ HTML goes through trafilatura. Plain text has no markup, so its blocks are its l
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import trafilatura
 from htmldate import find_date
@@ -17,6 +16,7 @@ from trafilatura.utils import load_html
 
 from tasks.documents import Block, Document, Reject
 from tasks.metadata import choose_title, first_h1, stated_metadata
+from tasks.metadata import parse_date as parse_stated_date
 
 STAGE = "extract"
 
@@ -178,10 +178,10 @@ def extract_html(doc: Document) -> Document | Reject:
     if doc.published is None:
         # htmldate on stated places only: its free-text search invents dates from years.
         found = find_date(tree, extensive_search=False, original_date=True)
-        doc.published = date.fromisoformat(found[:10]) if found else None
+        doc.published = parse_stated_date(found)
     doc.url = stated.url
     doc.tags = stated.tags or _split_tags(tmeta.extract_catstags("tag", tree))
-    doc.categories = _split_tags(tmeta.extract_catstags("category", tree))
+    doc.categories = stated.sections
     return doc
 
 

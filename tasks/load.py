@@ -138,6 +138,30 @@ def rejects_frame(rejects: list[Reject], run_id: str) -> pd.DataFrame:
     )
 
 
+def sources_frame(articles: pd.DataFrame | None, rejects: list[Reject]) -> pd.DataFrame:
+    """The state of each source of the batch: loaded articles and identifiable rejects."""
+    columns = ["article_id", "source_uri", "raw_hash", "source_size", "source_mtime_ns"]
+    rows = []
+    if articles is not None and len(articles):
+        rows += [(*r, "article") for r in articles[columns].itertuples(index=False)]
+    rows += [
+        (
+            article_id_for(r.location),
+            r.source_uri,
+            r.raw_hash,
+            r.source_size,
+            r.source_mtime_ns,
+            "rejected",
+        )
+        for r in rejects
+        if r.location and r.source_size is not None
+    ]
+    frame = pd.DataFrame(rows, columns=[*columns, "outcome"])
+    frame["source_size"] = frame["source_size"].astype("Int64")
+    frame["source_mtime_ns"] = frame["source_mtime_ns"].astype("Int64")
+    return frame
+
+
 def load(path: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadStats:
     """Write one batch and its rejects in a single transaction.
 
@@ -177,6 +201,14 @@ def load(path: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadSt
             if rejects:
                 con.register("batch_rejects", _arrow(rejects_frame(rejects, run_id)))
                 run_script(con, "insert_rejects", {"rejected_at": now})
+            states = sources_frame(articles, rejects)
+            if len(states):
+                con.register("batch_sources", _arrow(states))
+                run_script(
+                    con,
+                    "merge_sources",
+                    {"pipeline_version": PIPELINE_VERSION, "run_id": run_id, "seen_at": now},
+                )
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")

@@ -48,6 +48,7 @@ class Stated:
     published: date | None = None
     sitename: str | None = None
     tags: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
     url: str | None = None
     description: str | None = None
 
@@ -60,13 +61,15 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _parse_date(value: Any) -> date | None:
+def parse_date(value: Any) -> date | None:
     """The calendar day as written (a local date, not converted to UTC)."""
     if not isinstance(value, str):
         return None
     m = _DATE.search(value)
     if not m:
         return None
+    if not 1800 <= int(m[1]) <= 2200:
+        return None  # placeholders such as 0001-01-01 state nothing
     try:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
@@ -163,12 +166,16 @@ def stated_metadata(tree: etree._Element) -> Stated:
             people, orgs = _person_names(obj.get("author"))
             ld_people += people
             ld_orgs += orgs
-            out.published = out.published or _parse_date(obj.get("datePublished"))
+            out.published = out.published or parse_date(obj.get("datePublished"))
             keywords = obj.get("keywords")
             if isinstance(keywords, str):
                 ld_keywords += [k.strip() for k in keywords.split(",") if k.strip()]
             elif isinstance(keywords, list):
                 ld_keywords += [k.strip() for k in keywords if isinstance(k, str) and k.strip()]
+            section = obj.get("articleSection")
+            for value in section if isinstance(section, list) else [section]:
+                if text := _text(value):
+                    out.sections.append(text)
             publisher = obj.get("publisher")
             if isinstance(publisher, dict):
                 out.sitename = out.sitename or _text(publisher.get("name"))
@@ -223,13 +230,13 @@ def stated_metadata(tree: etree._Element) -> Stated:
             "published_time",
             "cxenseparse:recs:publishtime",
         ):
-            if (found := _parse_date(first(key))) is not None:
+            if (found := parse_date(first(key))) is not None:
                 out.published = found
                 break
     if out.published is None:
         for node in tree.iterfind(".//time"):
             if node.get("itemprop") == "datePublished" or node.get("pubdate") is not None:
-                out.published = _parse_date(node.get("datetime"))
+                out.published = parse_date(node.get("datetime"))
                 if out.published:
                     break
     out.sitename = out.sitename or first("og:site_name", "application-name")
@@ -244,6 +251,7 @@ def stated_metadata(tree: etree._Element) -> Stated:
         or meta.get("article:tag", [])
     )
     out.tags = list(dict.fromkeys(t for t in tags if len(t) <= 60))[:30]
+    out.sections = list(dict.fromkeys(out.sections or meta.get("article:section", [])))[:10]
     out.url = first("og:url") or out.url
     canonical = tree.find(".//link[@rel='canonical']")
     if canonical is not None and (href := _text(canonical.get("href"))):

@@ -65,7 +65,7 @@ def transform_chunk(
         t2 = clock()
         out.seconds["extract"] += t2 - t1
         if isinstance(extracted, Reject):
-            out.rejects.append(extracted)
+            out.rejects.append(extracted.about(doc))
             continue
         extracted.text = ""  # the decoded input is not needed past extraction
         cleaned = clean_document(extracted)

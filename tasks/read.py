@@ -168,17 +168,32 @@ def read_document(path: Path, max_bytes: int) -> Document | Reject:
     """
     uri = str(path)
     try:
-        data = _read_bytes(path, max_bytes)
-    except ValueError as exc:
-        return Reject(uri, STAGE, f"file is over the size limit of {max_bytes} bytes", str(exc))
-    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
-        return Reject(uri, STAGE, "file ends in .gz but is not a readable gzip file", str(exc))
+        stat = path.stat()
     except OSError as exc:
         return Reject(uri, STAGE, "file cannot be read", exc.strerror or str(exc))
-    stat = path.stat()
-    doc = document_from_bytes(data, uri, path.resolve().as_uri(), name=path.name)
-    if isinstance(doc, Document):
-        doc.source_size, doc.source_mtime_ns = stat.st_size, stat.st_mtime_ns
+    location = path.resolve().as_uri()
+
+    def reject(reason: str, detail: str) -> Reject:
+        return Reject(uri, STAGE, reason, detail, location, "", stat.st_size, stat.st_mtime_ns)
+
+    try:
+        data = _read_bytes(path, max_bytes)
+    except ValueError as exc:
+        return reject(f"file is over the size limit of {max_bytes} bytes", str(exc))
+    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
+        return reject("file ends in .gz but is not a readable gzip file", str(exc))
+    except OSError as exc:
+        return Reject(uri, STAGE, "file cannot be read", exc.strerror or str(exc))
+    doc = document_from_bytes(data, uri, location, name=path.name)
+    if isinstance(doc, Reject):
+        doc.location, doc.source_size, doc.source_mtime_ns = (
+            location,
+            stat.st_size,
+            stat.st_mtime_ns,
+        )
+        doc.raw_hash = hashlib.sha256(data).hexdigest()
+        return doc
+    doc.source_size, doc.source_mtime_ns = stat.st_size, stat.st_mtime_ns
     return doc
 
 

@@ -30,7 +30,7 @@ def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language, or ``und`` when unsure."""
     if len(text.split()) < 5:
         return "und"
-    lang, prob = _identifier().classify(text[:2000])
+    lang, prob = _identifier().classify(text[:1000])
     return lang if prob >= 0.5 else "und"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -22,6 +23,9 @@ from prefect.cache_policies import NONE
 from tasks.documents import article_id_for
 from tasks.pipeline import Transformed, transform_chunk
 
+#: Below this many files, and with no pool running yet, the flow's own process does the
+#: work: starting workers (imports, spaCy model) costs seconds that a few files never repay.
+INLINE_BELOW = 64
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
 
@@ -32,8 +36,20 @@ def _init_worker() -> None:
         os.environ[var] = "1"
 
 
+_POOL_LOCK = threading.Lock()
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """The process pool, started once per process (spawned: Prefect runs threads)."""
+    """The process pool, started once per process (spawned: Prefect runs threads).
+
+    Two batches are in flight at once, so two threads may ask at the same time: the lock
+    makes sure only one pool is ever started.
+    """
+    with _POOL_LOCK:
+        return _pool_locked(workers)
+
+
+def _pool_locked(workers: int) -> ProcessPoolExecutor:
     global _POOL, _POOL_SIZE
     if _POOL is None or workers != _POOL_SIZE:
         if _POOL is not None:
@@ -73,7 +89,7 @@ def transform_paths(
 ) -> Transformed:
     """Transform files in order, in worker processes when there are enough of them."""
     result = Transformed()
-    if workers <= 1 or len(paths) <= chunk_size:
+    if workers <= 1 or (len(paths) <= INLINE_BELOW and _POOL is None):
         result.merge(transform_chunk(paths, max_bytes, model, languages, known))
         return result
     chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]

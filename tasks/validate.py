@@ -40,6 +40,8 @@ ARTICLE_COLUMNS = [
     "raw_hash",
     "ner_status",
     "pipeline_version",
+    "source_size",
+    "source_mtime_ns",
 ]
 
 
@@ -159,7 +161,9 @@ def validate_frames(
                 for article_id in ids:
                     reasons.setdefault(article_id, []).append(_describe(table, case))
     rejects = [
-        Reject(docs[a].source_uri, STAGE, "record failed validation", "; ".join(dict.fromkeys(r)))
+        Reject(
+            docs[a].source_uri, STAGE, "record failed validation", "; ".join(dict.fromkeys(r))
+        ).about(docs[a])
         for a, r in reasons.items()
         if a in docs
     ]
@@ -182,7 +186,7 @@ def validate_batch(docs: list[Document], min_text_chars: int) -> tuple[Batch, li
             "too little article text after cleaning",
             f"{len(d.body_text)} characters, fewer than the minimum of {min_text_chars}; "
             "the input may hold only navigation or boilerplate",
-        )
+        ).about(d)
         for d in short
     ]
     docs = [d for d in docs if len(d.body_text) >= min_text_chars]

@@ -215,3 +215,22 @@ def test_touched_but_unchanged_file_is_not_reloaded(seed_copy: Path, warehouse: 
     again = _ingest([seed_copy], warehouse)
     assert (again.articles_new, again.articles_updated, again.articles_unchanged) == (0, 0, 5)
     assert _snapshot(warehouse) == before
+
+
+def test_unchanged_rejected_file_is_not_processed_again(tmp_path: Path, warehouse: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")
+    shutil.copy(Path(__file__).parent.parent / "seeds" / "002_742c2e54956e4d5d.txt", src / "ok.txt")
+    first = _ingest([src], warehouse)
+    assert (first.articles_new, first.rejects) == (1, 1)
+    again = _ingest([src], warehouse)
+    assert (again.articles_new, again.rejects, again.articles_unchanged) == (0, 0, 2)
+    assert query(warehouse, "SELECT count(*) FROM rejects") == [(1,)]
+    (src / "empty.txt").write_text(
+        "Un titre enfin écrit\n\n" + "Le texte de l'article est maintenant complet et long. " * 6,
+        "utf-8",
+    )
+    fixed = _ingest([src], warehouse)
+    assert (fixed.articles_new, fixed.rejects, fixed.articles_unchanged) == (1, 0, 1)
+    assert query(warehouse, "SELECT outcome, count(*) FROM sources GROUP BY 1") == [("article", 2)]

@@ -65,6 +65,20 @@ CREATE TABLE IF NOT EXISTS rejects (
     rejected_at TIMESTAMP NOT NULL
 );
 
+-- One row per source ever seen, whatever became of it: an unchanged source (same size and
+-- modification time, or same bytes) is skipped at the next run, article or reject alike.
+CREATE TABLE IF NOT EXISTS sources (
+    article_id       VARCHAR NOT NULL,
+    source_uri       VARCHAR NOT NULL,
+    raw_hash         VARCHAR,
+    source_size      BIGINT,
+    source_mtime_ns  BIGINT,
+    pipeline_version VARCHAR NOT NULL,
+    outcome          VARCHAR NOT NULL,   -- article | rejected
+    run_id           VARCHAR NOT NULL,
+    seen_at          TIMESTAMP NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS runs (
     run_id             VARCHAR PRIMARY KEY,
     flow_run_id        VARCHAR,
