@@ -1,7 +1,8 @@
 """Throughput benchmark: `depeche ingest` against the bare libraries, same pages, same run.
 
 - Corpus: HTML pages from ../shared/bench (every copy varied) plus the seeds.
-- Ours: `depeche ingest` as a user runs it (a subprocess, Prefect's ephemeral API),
+- Ours: `depeche ingest` as a user runs it (a subprocess, against a local Prefect server
+  as deployed, or with --prefect ephemeral the API the CLI starts by itself),
   timed end to end and inside the flow (the `runs` row); peak RSS of its process tree.
 - Baseline: `trafilatura.extract` on every document in a 2-process pool, then spaCy
   `nlp.pipe(n_process=2)` with the same model on every paragraph our run sent to NER.
@@ -243,7 +244,34 @@ def load_rate(folder: Path, paragraphs: int) -> dict[str, float]:
         ),
         "boilerplate": pd.DataFrame(columns=["article_id", "position", "text", "rule"]),
         "entities": pd.DataFrame(
-            {"entity_id": [f"{i:016x}" for i in range(1000)], "name": "Séoul", "label": "LOC"}
+            {
+                "entity_id": [f"{i:016x}" for i in range(1000)],
+                "name": "Séoul",
+                "label": "LOC",
+                "key": [f"k{i}" for i in range(1000)],
+            }
+        ),
+        "entity_aliases": pd.DataFrame(
+            {
+                "entity_id": [f"{i:016x}" for i in range(1000)],
+                "alias": "Séoul",
+                "method": "exact",
+                "score": 1.0,
+            }
+        ),
+        "quantities": pd.DataFrame(
+            columns=[
+                "article_id",
+                "position",
+                "start",
+                "end",
+                "surface",
+                "value",
+                "unit",
+                "unit_key",
+                "qualifier",
+                "sentence",
+            ]
         ),
     }
     mentions = pd.DataFrame(
@@ -283,6 +311,51 @@ def startup(warehouse: Path, repeats: int = 5) -> dict[str, float]:
     return out
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_prefect_server(home: Path) -> subprocess.Popen[bytes]:
+    """A local Prefect server, as in production; `depeche ingest` then talks to it."""
+    import urllib.request
+
+    port = free_port()
+    env = {**ENV, "PREFECT_HOME": str(home), "PREFECT_SERVER_API_PORT": str(port)}
+    prefect = Path(sys.executable).parent / "prefect"
+    server = subprocess.Popen(
+        [
+            str(prefect),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-services",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        raise SystemExit("the Prefect server did not start")
+    ENV["PREFECT_API_URL"] = url
+    return server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="depeche throughput benchmark")
     parser.add_argument("--docs", type=int, default=2000, help="HTML documents in the corpus")
@@ -294,6 +367,12 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument(
+        "--prefect",
+        choices=["server", "ephemeral"],
+        default="server",
+        help="run against a local Prefect server (as deployed) or the ephemeral API",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.docs, args.memory_sizes, args.load_rows = 40, "20,60", 2000
@@ -302,9 +381,19 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     print(
         f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; "
-        f"corpus {args.docs} HTML + 5 seeds\n"
+        f"corpus {args.docs} HTML + 5 seeds; Prefect API: {args.prefect}\n"
     )
+    server = start_prefect_server(OUT / "prefect-home") if args.prefect == "server" else None
+    try:
+        run_all(args)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
 
+
+def run_all(args: argparse.Namespace) -> None:
+    """Every measurement, printed as it is made."""
     corpus = build_corpus(OUT / "corpus", args.docs)
     warehouse = OUT / "throughput.duckdb"
     warehouse.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ from depeche.errors import ConfigError
 
 #: Bumped whenever extraction or cleaning changes what an unchanged source produces,
 #: so that a rerun reprocesses sources instead of skipping them as unchanged.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "depeche.duckdb"

@@ -13,7 +13,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from depeche.settings import Settings
-from tasks.load import load_batch, skip_unchanged
+from tasks.load import known_entities_task, load_batch, skip_unchanged
 from tasks.read import batched, discover
 from tasks.report import RunSummary, finish_run, start_run
 from tasks.transform import Transformed, transform_batch
@@ -69,7 +69,8 @@ def ingest(settings: Settings) -> RunSummary:
         future = upcoming
         upcoming = _submit(batches[number], settings, known) if number < len(batches) else None
         transformed = future.result()
-        batch, rejects = validate_batch(transformed.documents, settings.min_text_chars)
+        entities = known_entities_task(settings.warehouse)
+        batch, rejects = validate_batch(transformed.documents, settings.min_text_chars, entities)
         rejects = transformed.rejects + rejects
         stats = load_batch(settings.warehouse, batch, rejects, summary.run_id)
         summary.add(stats, rejects, transformed.unchanged, transformed.seconds)

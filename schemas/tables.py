@@ -81,11 +81,48 @@ class BoilerplateModel(pa.DataFrameModel):
 
 
 class EntityModel(pa.DataFrameModel):
-    """A canonical named entity."""
+    """A canonical named entity; places carry their gazetteer country and coordinates."""
 
     entity_id: Series[str] = pa.Field(str_matches=HASH_16, unique=True)
     name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 300})
     label: Series[str] = pa.Field(isin=["PER", "ORG", "LOC", "MISC"])
+    key: Series[str] = pa.Field(str_length={"min_value": 1})
+    country_code: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
+    latitude: Series[float] = pa.Field(nullable=True, ge=-90, le=90)
+    longitude: Series[float] = pa.Field(nullable=True, ge=-180, le=180)
+    geonameid: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class EntityAliasModel(pa.DataFrameModel):
+    """A surface form joined to an entity, and the rule that joined it."""
+
+    entity_id: Series[str] = pa.Field(str_matches=HASH_16)
+    alias: Series[str] = pa.Field(str_length={"min_value": 1})
+    method: Series[str] = pa.Field(str_matches=r"^[a-z_]+$")
+    score: Series[float] = pa.Field(ge=0, le=1)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class QuantityModel(pa.DataFrameModel):
+    """A figure in a paragraph: value, unit or counted noun, qualifier, sentence."""
+
+    article_id: Series[str] = pa.Field(str_matches=HASH_16)
+    position: Series[int] = pa.Field(ge=0)
+    start: Series[int] = pa.Field(ge=0)
+    end: Series[int] = pa.Field(ge=1)
+    surface: Series[str] = pa.Field(str_length={"min_value": 1})
+    value: Series[float]
+    unit: Series[str] = pa.Field(nullable=True)
+    unit_key: Series[str] = pa.Field(nullable=True)
+    qualifier: Series[str] = pa.Field(nullable=True)
+    sentence: Series[str] = pa.Field(str_length={"min_value": 1})
 
     class Config:
         strict = True
@@ -135,6 +172,8 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "paragraphs": ParagraphModel,
     "boilerplate": BoilerplateModel,
     "entities": EntityModel,
+    "entity_aliases": EntityAliasModel,
     "mentions": MentionModel,
+    "quantities": QuantityModel,
     "rejects": RejectModel,
 }

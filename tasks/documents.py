@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 def article_id_for(location: str) -> str:
@@ -71,7 +72,8 @@ class Mention:
     surface: str
     label: str
     entity_id: str
-    name: str
+    name: str  # the name this mention stands for, after linking ("Shin" -> "Shin Won-sik")
+    method: str = "exact"  # how that name was found (see tasks/linking.py)
 
 
 @dataclass(slots=True)
@@ -103,6 +105,7 @@ class Document:
     language: str = "und"
     ner_status: str = "pending"
     mentions: list[Mention] = field(default_factory=list)
+    quantities: list[Any] = field(default_factory=list)  # tasks.quantities.Quantity
 
     @property
     def article_id(self) -> str:

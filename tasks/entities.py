@@ -8,23 +8,20 @@ NER does not use them.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from depeche.errors import ModelMissing
-from tasks.clean import fold
 from tasks.documents import Document, Mention
+from tasks.linking import Known, Resolver, link_within, refine
 from tasks.normalise import ner_view
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
 LABELS = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC", "MISC": "MISC"}
-_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _NOT_NEEDED = ["morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter", "tagger"]
 
 
@@ -42,28 +39,6 @@ def load_model(name: str) -> Language:
         ) from exc
 
 
-def entity_key(name: str) -> str:
-    """Variants that differ only in case, accents, hyphens or spacing share a key."""
-    return fold(name.replace("-", " "))
-
-
-def entity_id(label: str, name: str) -> str:
-    """Stable id of an entity: the same label and key always give the same id."""
-    return hashlib.sha256(f"{label}|{entity_key(name)}".encode()).hexdigest()[:16]
-
-
-def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Move span edges inward past punctuation and spaces (quotes, brackets, dashes)."""
-    surface = text[start:end]
-    lead = _EDGE.match(surface)
-    if lead:
-        start += lead.end()
-    tail = _EDGE.search(text[start:end])
-    if tail and tail.start() > 0:
-        end = start + tail.start()
-    return start, end
-
-
 def ner_status(language: str, languages: tuple[str, ...]) -> str:
     """``done`` when NER runs on this language, else why it was skipped."""
     if language in languages:
@@ -74,7 +49,7 @@ def ner_status(language: str, languages: tuple[str, ...]) -> str:
 
 
 def find_mentions(docs: list[Document], nlp: Language, batch_size: int = 64) -> None:
-    """Run NER over the paragraphs of ``docs`` and fill ``Document.mentions``."""
+    """Run NER over the paragraphs of ``docs``, then refine and link within each article."""
     jobs = [(d, p) for d in docs for p in d.paragraphs]
     texts = (ner_view(p.text) for _, p in jobs)
     for (doc, para), parsed in zip(jobs, nlp.pipe(texts, batch_size=batch_size), strict=True):
@@ -82,19 +57,39 @@ def find_mentions(docs: list[Document], nlp: Language, batch_size: int = 64) -> 
             label = LABELS.get(ent.label_)
             if label is None:
                 continue
-            start, end = trim_span(para.text, ent.start_char, ent.end_char)
-            surface = para.text[start:end]
-            if not 2 <= end - start <= 200 or not any(ch.isalpha() for ch in surface):
-                continue
+            surface = para.text[ent.start_char : ent.end_char]
             doc.mentions.append(
-                Mention(
-                    para.position, start, end, surface, label, entity_id(label, surface), surface
-                )
+                Mention(para.position, ent.start_char, ent.end_char, surface, label, "", surface)
             )
+    for doc in docs:
+        refine(doc)
+        link_within(doc)
 
 
-def entity_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
-    """Tables ``entities`` (first surface seen names the entity) and ``mentions``."""
+def raw_mentions(texts: list[str], nlp: Language) -> list[list[tuple[int, int, str]]]:
+    """Bare spaCy spans (start, end, label) per text: the baseline of the NER evaluation."""
+    out = []
+    for parsed in nlp.pipe((ner_view(t) for t in texts), batch_size=64):
+        out.append(
+            [(e.start_char, e.end_char, LABELS.get(e.label_, e.label_)) for e in parsed.ents]
+        )
+    return out
+
+
+def resolve_mentions(docs: list[Document], known: list[Known]) -> Resolver:
+    """Give every mention of the batch an entity id, merging with the known entities."""
+    resolver = Resolver(known)
+    for doc in sorted(docs, key=lambda d: d.source_uri):
+        for m in doc.mentions:
+            resolver.resolve(m)
+    return resolver
+
+
+def entity_frames(
+    docs: list[Document], resolver: Resolver | None = None
+) -> dict[str, pd.DataFrame]:
+    """Tables ``entities``, ``entity_aliases`` and ``mentions`` of a resolved batch."""
+    resolver = resolver or resolve_mentions(docs, [])
     mentions = pd.DataFrame(
         [
             (d.article_id, m.position, m.start, m.end, m.surface, m.entity_id)
@@ -104,7 +99,34 @@ def entity_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
         columns=["article_id", "position", "start", "end", "surface", "entity_id"],
     )
     entities = pd.DataFrame(
-        [(m.entity_id, m.name, m.label) for d in docs for m in d.mentions],
-        columns=["entity_id", "name", "label"],
+        [
+            (
+                e.entity_id,
+                e.name,
+                e.label,
+                key,
+                e.country_code,
+                e.latitude,
+                e.longitude,
+                e.geonameid,
+            )
+            for (label, key), eid in resolver.by_key.items()
+            if (e := resolver.entities.get(eid)) is not None and e.label == label
+        ],
+        columns=[
+            "entity_id",
+            "name",
+            "label",
+            "key",
+            "country_code",
+            "latitude",
+            "longitude",
+            "geonameid",
+        ],
     ).drop_duplicates("entity_id", keep="first", ignore_index=True)
-    return {"entities": entities, "mentions": mentions}
+    entities["geonameid"] = entities["geonameid"].astype("Int64")
+    aliases = pd.DataFrame(
+        [(eid, alias, method, score) for (eid, alias), (method, score) in resolver.aliases.items()],
+        columns=["entity_id", "alias", "method", "score"],
+    )
+    return {"entities": entities, "entity_aliases": aliases, "mentions": mentions}

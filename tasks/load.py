@@ -24,6 +24,7 @@ from prefect.cache_policies import NONE
 from depeche.errors import WarehouseError
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject, article_id_for
+from tasks.linking import Known
 from tasks.validate import Batch
 from warehouse import sql
 
@@ -32,8 +33,8 @@ _PARAM = re.compile(r"\$(\w+)")
 
 def statements(script: str) -> list[str]:
     """Split an SQL file into statements (our files put one ';' at the end of each)."""
-    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    script = re.sub(r"--[^\n]*", "", script)  # our SQL files keep no '--' inside strings
+    return [s.strip() for s in script.split(";") if s.strip()]
 
 
 def run_script(
@@ -70,6 +71,7 @@ def ensure_schema(path: Path) -> None:
     with connect(path) as con:
         try:
             run_script(con, "create_tables")
+            run_script(con, "views")
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot write warehouse {path}: {_first_line(exc)}") from exc
 
@@ -112,6 +114,13 @@ def unchanged_by_stat(
             hashes[article_id] = raw_hash
         todo.append(path)
     return todo, unchanged, hashes
+
+
+def known_entities(path: Path) -> list[Known]:
+    """The warehouse's entities with their merge keys."""
+    with connect(path) as con:
+        rows = con.execute(statements(sql("select_known_entities"))[0]).fetchall()
+    return [Known(entity_id=r[0], label=r[1], key=r[2]) for r in rows]
 
 
 @dataclass
@@ -192,7 +201,15 @@ def load(path: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadSt
                 }
                 stats.updated = len(existing)
                 stats.new = len(ids) - len(existing)
-                for name in ("articles", "paragraphs", "boilerplate", "entities", "mentions"):
+                for name in (
+                    "articles",
+                    "paragraphs",
+                    "boilerplate",
+                    "entities",
+                    "entity_aliases",
+                    "mentions",
+                    "quantities",
+                ):
                     con.register(f"batch_{name}", _arrow(frames[name]))
                 run_script(con, "merge_batch", {"run_id": run_id, "ingested_at": now})
                 stats.paragraphs = len(frames["paragraphs"])
@@ -230,6 +247,12 @@ def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int,
             paths[0],
         )
     return todo, unchanged, hashes
+
+
+@task(name="known_entities", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def known_entities_task(warehouse: Path) -> list[Known]:
+    """Read the entities new mentions may join (I/O: retried)."""
+    return known_entities(warehouse)
 
 
 @task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2)

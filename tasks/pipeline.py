@@ -14,6 +14,7 @@ from tasks.documents import Document, Reject
 from tasks.entities import find_mentions, load_model, ner_status
 from tasks.extract import extract_document
 from tasks.normalise import normalise_document
+from tasks.quantities import document_quantities
 from tasks.read import read_document
 from tasks.segment import segment_document
 
@@ -83,5 +84,9 @@ def transform_chunk(
     todo = [d for d in out.documents if d.ner_status == "done"]
     if todo:
         find_mentions(todo, load_model(model))
-    out.seconds["entities"] += clock() - t0
+    t1 = clock()
+    out.seconds["entities"] += t1 - t0
+    for doc in out.documents:
+        doc.quantities = document_quantities(doc)
+    out.seconds["quantities"] += clock() - t1
     return out

@@ -17,7 +17,8 @@ from prefect.cache_policies import NONE
 from depeche.settings import PIPELINE_VERSION
 from schemas.tables import MODELS
 from tasks.documents import Document, Reject
-from tasks.entities import entity_frames
+from tasks.entities import entity_frames, resolve_mentions
+from tasks.linking import Known
 
 STAGE = "validate"
 
@@ -62,6 +63,41 @@ class Batch:
                 self.frames[name] = frame[keep].reset_index(drop=True)
         for article_id in article_ids:
             self.documents.pop(article_id, None)
+
+
+def quantity_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
+    """Table ``quantities``: every figure with its unit, qualifier and sentence."""
+    frame = pd.DataFrame(
+        [
+            (
+                d.article_id,
+                q.position,
+                q.start,
+                q.end,
+                q.surface,
+                q.value,
+                q.unit,
+                q.unit_key,
+                q.qualifier,
+                q.sentence,
+            )
+            for d in docs
+            for q in d.quantities
+        ],
+        columns=[
+            "article_id",
+            "position",
+            "start",
+            "end",
+            "surface",
+            "value",
+            "unit",
+            "unit_key",
+            "qualifier",
+            "sentence",
+        ],
+    )
+    return {"quantities": frame}
 
 
 def content_hash(doc: Document) -> str:
@@ -175,7 +211,9 @@ def validate_frames(
 
 
 @task(name="validate", cache_policy=NONE)
-def validate_batch(docs: list[Document], min_text_chars: int) -> tuple[Batch, list[Reject]]:
+def validate_batch(
+    docs: list[Document], min_text_chars: int, known: list[Known] | None = None
+) -> tuple[Batch, list[Reject]]:
     """Reject near-empty articles, then build and validate the batch's tables."""
     logger = get_run_logger()
     short = [d for d in docs if len(d.body_text) < min_text_chars]
@@ -191,7 +229,10 @@ def validate_batch(docs: list[Document], min_text_chars: int) -> tuple[Batch, li
     ]
     docs = [d for d in docs if len(d.body_text) >= min_text_chars]
     by_id = {d.article_id: d for d in docs}
-    frames, invalid = validate_frames({**article_frames(docs), **entity_frames(docs)}, by_id)
+    resolver = resolve_mentions(docs, known or [])
+    frames, invalid = validate_frames(
+        {**article_frames(docs), **entity_frames(docs, resolver), **quantity_frames(docs)}, by_id
+    )
     rejects += invalid
     for reject in rejects:
         logger.warning("%s: rejected at %s: %s", reject.source_uri, reject.stage, reject.detail)

@@ -43,8 +43,23 @@ CREATE TABLE IF NOT EXISTS boilerplate (
 
 CREATE TABLE IF NOT EXISTS entities (
     entity_id VARCHAR PRIMARY KEY,
-    name      VARCHAR NOT NULL,
+    name      VARCHAR NOT NULL,          -- the most complete, most frequent surface form
     label     VARCHAR NOT NULL           -- PER | ORG | LOC | MISC
+);
+-- Added with entity linking; ADD COLUMN IF NOT EXISTS upgrades older warehouses.
+ALTER TABLE entities ADD COLUMN IF NOT EXISTS key VARCHAR;            -- what variants merge on
+ALTER TABLE entities ADD COLUMN IF NOT EXISTS country_code VARCHAR;   -- places: ISO 3166 code
+ALTER TABLE entities ADD COLUMN IF NOT EXISTS latitude DOUBLE;
+ALTER TABLE entities ADD COLUMN IF NOT EXISTS longitude DOUBLE;
+ALTER TABLE entities ADD COLUMN IF NOT EXISTS geonameid BIGINT;       -- GeoNames id
+
+-- Every surface form joined to an entity, and the rule that joined it.
+CREATE TABLE IF NOT EXISTS entity_aliases (
+    entity_id VARCHAR NOT NULL,
+    alias     VARCHAR NOT NULL,
+    method    VARCHAR NOT NULL,          -- exact | variant | short_form | honorific | acronym | typo | gazetteer | gazetteer_typo
+    score     DOUBLE NOT NULL,           -- 1 for exact rules; similarity for typos
+    PRIMARY KEY (entity_id, alias)
 );
 
 CREATE TABLE IF NOT EXISTS mentions (
@@ -54,6 +69,20 @@ CREATE TABLE IF NOT EXISTS mentions (
     "end"      INTEGER NOT NULL,
     surface    VARCHAR NOT NULL,
     entity_id  VARCHAR NOT NULL
+);
+
+-- Figures in the text: what each source reports.
+CREATE TABLE IF NOT EXISTS quantities (
+    article_id VARCHAR NOT NULL,
+    position   INTEGER NOT NULL,
+    start      INTEGER NOT NULL,
+    "end"      INTEGER NOT NULL,
+    surface    VARCHAR NOT NULL,         -- as written: '10 000', '10.000', '1,5 million'
+    value      DOUBLE NOT NULL,
+    unit       VARCHAR,                  -- unit or counted noun as written: 'soldats', 'mm'
+    unit_key   VARCHAR,                  -- lower-cased singular: 'soldat'
+    qualifier  VARCHAR,                  -- more than | about | at least | up to | additional | total ...
+    sentence   VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS rejects (

@@ -1,5 +1,22 @@
--- Close a run with its figures; entities left without any mention are dropped first.
+-- Close a run with its figures. First, entities and aliases left without any mention are
+-- dropped, and each entity is named by its most complete, most frequent surface form.
 DELETE FROM entities WHERE entity_id NOT IN (SELECT DISTINCT entity_id FROM mentions);
+DELETE FROM entity_aliases a WHERE NOT EXISTS (
+    SELECT 1 FROM mentions m WHERE m.entity_id = a.entity_id AND m.surface = a.alias
+);
+UPDATE entities SET name = best.surface
+FROM (
+    SELECT entity_id,
+           first(surface ORDER BY words DESC, n DESC, length(surface) DESC, surface) AS surface
+    FROM (
+        SELECT m.entity_id, m.surface, count(*) AS n,
+               len(string_split(trim(regexp_replace(m.surface, '^(M|Mme|Mlle|Dr|Pr)\.? ', '')), ' ')) AS words
+        FROM mentions m
+        GROUP BY ALL
+    )
+    GROUP BY entity_id
+) AS best
+WHERE entities.entity_id = best.entity_id AND entities.name <> best.surface;
 
 UPDATE runs SET
     finished_at = $finished_at,
