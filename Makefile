@@ -28,6 +28,7 @@ test: $(STAMP)
 ## bench: extraction quality tables and the throughput benchmark (not part of `make test`)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.extraction
+	$(BIN)/python -m benchmarks.ner
 	$(BIN)/python -m benchmarks.throughput
 
 ## bench-pin: re-score extraction quality and write the pins the quality gate checks

@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from rapidfuzz import process
@@ -45,7 +45,7 @@ def fold_name(text: str) -> str:
 
 
 @cache
-def _index() -> tuple[dict[str, Place], list[str]]:
+def _index() -> tuple[dict[str, Place], dict[tuple[str, int], list[str]]]:
     """Folded name -> best place (countries first, then the most populous city)."""
     from babel import Locale
 
@@ -100,9 +100,13 @@ def _index() -> tuple[dict[str, Place], list[str]]:
         for locale in locales:
             if name := locale.territories.get(code):
                 add(name, place)
-    return index, sorted(index)
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for key in sorted(index):
+        buckets.setdefault((key[0], len(key)), []).append(key)
+    return index, buckets
 
 
+@lru_cache(maxsize=65536)
 def lookup(name: str) -> tuple[Place, str, float] | None:
     """The place called ``name``: (place, method, score), or None.
 
@@ -112,21 +116,20 @@ def lookup(name: str) -> tuple[Place, str, float] | None:
     key = fold_name(name)
     if len(key) < 3 or name.isupper():
         return None  # acronyms ("NIS", "SBS") are organisations far more often than places
-    index, keys = _index()
+    index, buckets = _index()
     if key in index:
         return index[key], "gazetteer", 1.0
     if len(key) < 7:
         return None
+    candidates = [
+        k
+        for size in (len(key) - 1, len(key), len(key) + 1)
+        for k in buckets.get((key[0], size), [])
+    ]
     best = process.extractOne(
-        key,
-        keys,
-        scorer=Levenshtein.distance,
-        score_cutoff=1,
-        processor=None,
+        key, candidates, scorer=Levenshtein.distance, score_cutoff=1, processor=None
     )
     if best is None:
         return None
     match, distance, _ = best
-    if match[0] != key[0] or abs(len(match) - len(key)) > 1:
-        return None
     return index[match], "gazetteer_typo", 1 - distance / max(len(key), len(match))

@@ -311,7 +311,8 @@ class Resolver:
 
     def __init__(self, known: Iterable[Known] = ()) -> None:
         self.by_key: dict[tuple[str, str], str] = {}
-        self.keys_by_label: dict[str, list[str]] = {}
+        # (label, first word) -> keys: typo candidates share both.
+        self.keys_by_head: dict[tuple[str, str], list[str]] = {}
         self.entities: dict[str, EntityRow] = {}
         self.aliases: dict[tuple[str, str], tuple[str, float]] = {}
         for k in known:
@@ -320,7 +321,8 @@ class Resolver:
     def _register(self, label: str, key: str, eid: str) -> None:
         if (label, key) not in self.by_key:
             self.by_key[(label, key)] = eid
-            self.keys_by_label.setdefault(label, []).append(key)
+            head = key.split(" ", 1)[0]
+            self.keys_by_head.setdefault((label, head), []).append(key)
 
     def _typo_of(self, label: str, key: str) -> tuple[str, float] | None:
         """An existing key one edit away, with the same words count and first word."""
@@ -328,7 +330,7 @@ class Resolver:
             return None
         words = key.split()
         best: tuple[str, float] | None = None
-        for other in self.keys_by_label.get(label, []):
+        for other in self.keys_by_head.get((label, words[0]), []):
             other_words = other.split()
             if len(other_words) != len(words) or other_words[0] != words[0]:
                 continue

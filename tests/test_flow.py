@@ -234,3 +234,45 @@ def test_unchanged_rejected_file_is_not_processed_again(tmp_path: Path, warehous
     fixed = _ingest([src], warehouse)
     assert (fixed.articles_new, fixed.rejects, fixed.articles_unchanged) == (1, 0, 1)
     assert query(warehouse, "SELECT outcome, count(*) FROM sources GROUP BY 1") == [("article", 2)]
+
+
+def test_seed_entities_aliases_and_figures_in_the_warehouse(
+    seed_copy: Path, warehouse: Path
+) -> None:
+    from tests.test_entities import GOLDEN
+
+    _ingest([seed_copy], warehouse)
+    assert set(query(warehouse, "SELECT label, name FROM entities")) == GOLDEN
+    aliases = dict(
+        query(
+            warehouse,
+            "SELECT alias, e.name FROM entity_aliases a JOIN entities e USING (entity_id) "
+            "WHERE a.method IN ('short_form', 'honorific_short_form', 'acronym', 'gazetteer_typo')",
+        )
+    )
+    assert aliases == {
+        "Shin": "Shin Won-sik",
+        "M. Cho": "Cho Tae-yong",
+        "M. Poutine": "Vladimir Poutine",
+        "M. Park": "Park Sunwon",
+        "NIS": "Service national de renseignement",
+        "Pyonyang": "Pyongyang",
+    }
+    (kyiv,) = query(
+        warehouse, "SELECT country_code, round(latitude) FROM entities WHERE name = 'Kiev'"
+    )
+    assert kyiv == ("UA", 50.0)
+    figures = dict(
+        query(
+            warehouse,
+            "SELECT regexp_extract(source, '(\\d{3})_', 1), figures FROM figures_by_source "
+            "WHERE unit_key = 'soldat'",
+        )
+    )
+    assert figures == {
+        "000": [10000.0],
+        "001": [10000.0],
+        "002": [1500.0, 10000.0],
+        "003": [10000.0],
+        "004": [11000.0],
+    }
