@@ -8,6 +8,7 @@ NER does not use them.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -79,9 +80,12 @@ def raw_mentions(texts: list[str], nlp: Language) -> list[list[tuple[int, int, s
 def resolve_mentions(docs: list[Document], known: list[Known]) -> Resolver:
     """Give every mention of the batch an entity id, merging with the known entities."""
     resolver = Resolver(known)
-    for doc in sorted(docs, key=lambda d: d.source_uri):
-        for m in doc.mentions:
-            resolver.resolve(m)
+    mentions = [m for doc in sorted(docs, key=lambda d: d.source_uri) for m in doc.mentions]
+    # The most frequent forms register first, so that a rare misspelling joins the common
+    # spelling rather than the other way round; the order is deterministic.
+    frequency = Counter((m.label, m.name) for m in mentions)
+    for m in sorted(mentions, key=lambda m: (-frequency[(m.label, m.name)], m.label, m.name)):
+        resolver.resolve(m)
     return resolver
 
 

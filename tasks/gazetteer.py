@@ -56,7 +56,9 @@ def _index() -> tuple[dict[str, Place], dict[tuple[str, int], list[str]]]:
     for city in cities.values():
         country = countries.get(city["countrycode"])
         if country and city["name"] == country.get("capital"):
-            capitals[city["countrycode"]] = city
+            best = capitals.get(city["countrycode"])
+            if best is None or city["population"] > best["population"]:
+                capitals[city["countrycode"]] = city  # the largest of same-named cities
     index: dict[str, Place] = {}
 
     def add(name: str, place: Place, *, official: bool = True) -> None:
