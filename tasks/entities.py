@@ -1,7 +1,8 @@
 """Stage 7, entities: spaCy NER on French paragraphs, canonical entities and mentions.
 
-The model runs on ``ner_view`` of each paragraph (same length as the stored text), so
-mention offsets index straight into ``paragraphs.text``. Only the NER pipe and the
+The model runs on ``ner_input`` of each paragraph: typographic apostrophes, quotes and
+spaces swapped one for one, glued words split, with a map back so that mention offsets
+index into ``paragraphs.text``. Only the NER pipe and the
 tok2vec it needs are loaded: the parser, tagger and lemmatiser cost time and memory and
 NER does not use them.
 """
@@ -17,7 +18,7 @@ import pandas as pd
 from depeche.errors import ModelMissing
 from tasks.documents import Document, Mention
 from tasks.linking import Known, Resolver, link_within, refine
-from tasks.normalise import ner_view
+from tasks.normalise import ner_input, ner_view
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -51,17 +52,18 @@ def ner_status(language: str, languages: tuple[str, ...]) -> str:
 
 def find_mentions(docs: list[Document], nlp: Language, batch_size: int = 64) -> None:
     """Run NER over the paragraphs of ``docs``, then refine and link within each article."""
-    jobs = [(d, p) for d in docs for p in d.paragraphs]
-    texts = (ner_view(p.text) for _, p in jobs)
-    for (doc, para), parsed in zip(jobs, nlp.pipe(texts, batch_size=batch_size), strict=True):
+    jobs = [(d, p, ner_input(p.text)) for d in docs for p in d.paragraphs]
+    texts = (view for _, _, (view, _) in jobs)
+    for (doc, para, (_, origin)), parsed in zip(
+        jobs, nlp.pipe(texts, batch_size=batch_size), strict=True
+    ):
         for ent in parsed.ents:
             label = LABELS.get(ent.label_)
             if label is None:
                 continue
-            surface = para.text[ent.start_char : ent.end_char]
-            doc.mentions.append(
-                Mention(para.position, ent.start_char, ent.end_char, surface, label, "", surface)
-            )
+            start, end = origin[ent.start_char], origin[ent.end_char - 1] + 1
+            surface = para.text[start:end]
+            doc.mentions.append(Mention(para.position, start, end, surface, label, "", surface))
     for doc in docs:
         refine(doc)
         link_within(doc)

@@ -52,6 +52,31 @@ def ner_view(text: str) -> str:
     return text.translate(_NER_MAP)
 
 
+# A word glued to the next one when a line break or a tag was lost: "ActualitéLa Corée".
+# Three lower-case letters before the capital keep "McDonald" and "iPhone" whole.
+_GLUED = re.compile(r"(?<=[a-zß-öø-ÿ]{3})(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])")
+
+
+def ner_input(text: str) -> tuple[str, list[int]]:
+    """``ner_view`` with glued words split, and where each character of it comes from.
+
+    Returns the text for the model and, for each of its characters, the offset in ``text``
+    (an inserted space points at the character after it), so entity offsets map back.
+    """
+    view = ner_view(text)
+    cuts = [m.start() for m in _GLUED.finditer(view)]
+    if not cuts:
+        return view, list(range(len(view) + 1))
+    parts, origin, last = [], [], 0
+    for cut in cuts:
+        parts += [view[last:cut], " "]
+        origin += [*range(last, cut), cut]
+        last = cut
+    parts.append(view[last:])
+    origin += [*range(last, len(view) + 1)]
+    return "".join(parts), origin
+
+
 def normalise_document(doc: Document) -> Document:
     """Normalise every text field of a cleaned document."""
     for block in doc.blocks:

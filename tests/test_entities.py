@@ -251,3 +251,15 @@ def test_seed_quantities_per_source(seeds) -> None:  # type: ignore[no-untyped-d
     assert soldiers["004"] == [(11000.0, "about")]
     containers = [q for d in docs for q in d.quantities if q.unit_key == "conteneur"]
     assert {(q.value, q.qualifier) for q in containers} == {(13000.0, "more than")}
+
+
+def test_glued_words_are_split_for_the_model_and_offsets_map_back() -> None:
+    from tasks.entities import find_mentions, load_model
+
+    text = "Le ministre a rencontré Vladimir Poutine hier.Emmanuel Macron était aussi présent."
+    glued = text.replace("hier. ", "hier.").replace("hier.Emmanuel", "hierEmmanuel")
+    doc = Document(source_uri="x", location="file:///x")
+    doc.paragraphs = [Paragraph(0, "body", glued)]
+    find_mentions([doc], load_model("fr_core_news_md"))
+    found = {(m.surface, glued[m.start : m.end]) for m in doc.mentions}
+    assert ("Emmanuel Macron", "Emmanuel Macron") in found
