@@ -55,27 +55,43 @@ def _fail(message: str, code: int = 1) -> None:
 @app.command()
 def ingest(
     sources: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Argument(
-            help="Files or folders (.txt, .html, .htm, optionally .gz). [default: seeds/]"
+            help="Files or folders (.txt, .html, .htm, optionally .gz), or URLs of articles, "
+            "RSS/Atom/JSON feeds and sitemaps. [default: seeds/]"
         ),
     ] = None,
     warehouse: WarehouseOption = None,
+    sources_file: Annotated[
+        Path | None,
+        typer.Option("--sources", help="A sources.toml naming files and URLs to ingest."),
+    ] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch archived URLs again (conditional GET).")
+    ] = False,
     batch_size: Annotated[int | None, typer.Option(help="Documents per batch.")] = None,
     max_file_bytes: Annotated[
-        int | None, typer.Option(help="Reject files larger than this many bytes.")
+        int | None, typer.Option(help="Reject files or responses larger than this many bytes.")
     ] = None,
 ) -> None:
     """Ingest articles into the warehouse through the Prefect flow.
 
-    Example: depeche ingest seeds/ --warehouse warehouse/depeche.duckdb
+    Example: depeche ingest seeds/ https://example.org/feed.xml --warehouse my.duckdb
     """
     from depeche.settings import load_settings
+    from depeche.sources import read_sources_file, split_sources
 
     try:
+        paths, urls = split_sources(sources or [])
+        if sources_file is not None:
+            more_paths, more_urls = read_sources_file(sources_file)
+            paths, urls = paths + more_paths, urls + more_urls
+        given = bool(sources) or sources_file is not None
         settings = load_settings(
-            sources=sources or None,
+            sources=paths if given else None,
+            urls=urls if given else None,
             warehouse=warehouse,
+            refresh=refresh or None,
             batch_size=batch_size,
             max_file_bytes=max_file_bytes,
         )
@@ -93,9 +109,31 @@ def ingest(
         cause = exc
         while cause.__cause__ is not None and not isinstance(cause, DepecheError):
             cause = cause.__cause__
-        _fail(
-            f"ingest failed: {str(cause).splitlines()[0] if str(cause) else type(cause).__name__}"
-        )
+        message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        _fail(f"ingest failed: {message}")
+        return
+    typer.echo(_summary_text(summary))
+
+
+@app.command()
+def reprocess(warehouse: WarehouseOption = None) -> None:
+    """Extract, clean and load again every archived web page, without the network
+    (for example after a cleaning rule improves).
+
+    Example: depeche reprocess --warehouse warehouse/depeche.duckdb
+    """
+    from depeche.settings import load_settings
+
+    try:
+        settings = load_settings(warehouse=warehouse)
+        if not settings.warehouse.exists():
+            raise WarehouseError(f"warehouse {settings.warehouse} does not exist")
+        _check_writable(settings.warehouse)
+        from flows.ingest import reprocess as reprocess_flow
+
+        summary = reprocess_flow(settings)
+    except DepecheError as exc:
+        _fail(str(exc))
         return
     typer.echo(_summary_text(summary))
 

@@ -74,6 +74,43 @@ class Settings(BaseSettings):
     ner_languages: tuple[str, ...] = Field(
         ("fr",), description="Languages the NER model is run on; others are skipped, with why."
     )
+    # Web sources (tasks/fetch.py).
+    urls: list[str] = Field(
+        default_factory=list, description="Article, feed or sitemap URLs to ingest."
+    )
+    refresh: bool = Field(
+        False, description="Fetch again URLs already archived (conditional GET: 304 = unchanged)."
+    )
+    fetch_concurrency: int = Field(8, gt=0, description="Requests in flight at once, all hosts.")
+    fetch_host_delay: float = Field(
+        1.0, ge=0, description="Seconds between two requests to one host (robots.txt may ask more)."
+    )
+    fetch_connect_timeout: float = Field(10.0, gt=0)
+    fetch_read_timeout: float = Field(20.0, gt=0)
+    fetch_retries: int = Field(3, ge=0, description="Retries on timeouts, 429 and 5xx.")
+    fetch_max_redirects: int = Field(5, ge=0)
+    obey_robots: bool = Field(True, description="Obey robots.txt and its crawl-delay.")
+    allow_private_addresses: bool = Field(
+        False, description="Allow loopback and private addresses (intranets, tests)."
+    )
+    max_urls_per_feed: int = Field(
+        1000, gt=0, description="Article URLs taken from one feed or sitemap."
+    )
+
+    def fetch_settings(self):  # type: ignore[no-untyped-def]
+        """The fetcher's settings (tasks.fetch.FetchSettings)."""
+        from tasks.fetch import FetchSettings
+
+        return FetchSettings(
+            connect_timeout=self.fetch_connect_timeout,
+            read_timeout=self.fetch_read_timeout,
+            max_bytes=self.max_file_bytes,
+            max_redirects=self.fetch_max_redirects,
+            retries=self.fetch_retries,
+            host_delay=self.fetch_host_delay,
+            obey_robots=self.obey_robots,
+            allow_private=self.allow_private_addresses,
+        )
 
 
 def _config_path() -> Path | None:

@@ -13,11 +13,19 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from depeche.settings import Settings
+from tasks.fetch import FetchResult
 from tasks.load import known_entities_task, load_batch, skip_unchanged
 from tasks.read import batched, discover
 from tasks.report import RunSummary, finish_run, start_run
 from tasks.transform import Transformed, transform_batch
 from tasks.validate import validate_batch
+from tasks.web import (
+    archived_urls,
+    expand_sources,
+    fetch_batch,
+    read_archive,
+    skip_fetched,
+)
 
 
 def _run_name() -> str:
@@ -32,11 +40,11 @@ def _run_name() -> str:
 
 
 def _submit(
-    paths: list[Path], settings: Settings, known: dict[str, str]
+    unit: list[Path] | PrefectFuture[FetchResult], settings: Settings, known: dict[str, str]
 ) -> PrefectFuture[Transformed]:
-    """Start reading, extracting, cleaning and tagging a batch in the background."""
+    """Start transforming a batch (files, or the pages a fetch task is getting)."""
     return transform_batch.submit(
-        paths,
+        unit,
         settings.max_file_bytes,
         settings.spacy_model,
         settings.ner_languages,
@@ -47,41 +55,91 @@ def _submit(
 
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
 def ingest(settings: Settings) -> RunSummary:
-    """Ingest the configured sources into the warehouse and return the run's figures."""
+    """Ingest the configured files and URLs into the warehouse; return the run's figures."""
     logger = get_run_logger()
     summary = start_run(settings.warehouse, flow_run.id)
-    paths = discover(settings.sources, settings.extensions)
-    summary.sources = len(paths)
+    paths = discover(settings.sources, settings.extensions) if settings.sources else []
     todo, unchanged, known = skip_unchanged(paths, settings.warehouse)
     summary.articles_unchanged = unchanged
-    batches = batched(todo, settings.batch_size)
+    units: list = list(batched(todo, settings.batch_size))
+    url_rejects: list = []
+    prefetched: dict = {}
+    conditional: dict = {}
+    urls: list[str] = []
+    if settings.urls:
+        found, prefetched, url_rejects = expand_sources(settings)
+        urls, archived, conditional, hashes = skip_fetched(
+            found, settings.warehouse, settings.refresh
+        )
+        known = {**known, **hashes}
+        summary.articles_unchanged += archived
+        summary.sources += archived
+        units += [("urls", b) for b in batched(urls, settings.batch_size)]  # type: ignore[arg-type]
+    summary.sources += len(paths) + len(urls) + len(url_rejects)
     logger.info(
-        "%s: %d file(s), %d unchanged, %d to process in %d batch(es)",
+        "%s: %d file(s) (%d unchanged) and %d URL(s) to process in %d batch(es)",
         settings.warehouse,
         len(paths),
         unchanged,
-        len(todo),
-        len(batches),
+        len(urls),
+        len(units),
     )
-    upcoming = _submit(batches[0], settings, known) if batches else None
-    for number, paths_batch in enumerate(batches, start=1):
+
+    def start(unit):  # type: ignore[no-untyped-def]
+        if isinstance(unit, tuple):  # URLs: fetch in a thread, then transform in workers
+            fetching = fetch_batch.submit(unit[1], settings, conditional, prefetched)
+            return _submit(fetching, settings, known), unit[1]
+        return _submit(unit, settings, known), unit
+
+    upcoming = start(units[0]) if units else None
+    for number in range(1, len(units) + 1):
         assert upcoming is not None
-        future = upcoming
-        upcoming = _submit(batches[number], settings, known) if number < len(batches) else None
+        future, members = upcoming
+        upcoming = start(units[number]) if number < len(units) else None
         transformed = future.result()
         entities = known_entities_task(settings.warehouse)
         batch, rejects = validate_batch(transformed.documents, settings.min_text_chars, entities)
         rejects = transformed.rejects + rejects
-        stats = load_batch(settings.warehouse, batch, rejects, summary.run_id)
+        if number == 1 and url_rejects:
+            rejects = url_rejects + rejects
+        stats = load_batch(settings.warehouse, batch, rejects, summary.run_id, transformed.archive)
         summary.add(stats, rejects, transformed.unchanged, transformed.seconds)
         logger.info(
-            "batch %d/%d: %d file(s), %d unchanged, %d loaded, %d rejected (first: %s)",
+            "batch %d/%d: %d source(s), %d unchanged, %d loaded, %d rejected (first: %s)",
             number,
-            len(batches),
-            len(paths_batch),
+            len(units),
+            len(members),
             transformed.unchanged,
             stats.new + stats.updated,
             len(rejects),
-            paths_batch[0],
+            members[0],
         )
+    if not units and url_rejects:
+        from tasks.validate import Batch
+
+        summary.add(
+            load_batch(settings.warehouse, Batch(), url_rejects, summary.run_id), url_rejects
+        )
+    return finish_run(summary)
+
+
+@flow(name="reprocess", log_prints=False, validate_parameters=False)
+def reprocess(settings: Settings) -> RunSummary:
+    """Extract, clean and load again every archived web page, without the network."""
+    logger = get_run_logger()
+    summary = start_run(settings.warehouse, flow_run.id)
+    urls = archived_urls(settings.warehouse)
+    summary.sources = len(urls)
+    units = batched(urls, settings.batch_size)  # type: ignore[arg-type]
+    logger.info(
+        "%s: %d archived page(s) in %d batch(es)", settings.warehouse, len(urls), len(units)
+    )
+    for number, unit in enumerate(units, start=1):
+        archive = read_archive(settings.warehouse, unit)
+        transformed = _submit(archive, settings, {}).result()  # type: ignore[arg-type]
+        entities = known_entities_task(settings.warehouse)
+        batch, rejects = validate_batch(transformed.documents, settings.min_text_chars, entities)
+        stats = load_batch(settings.warehouse, batch, transformed.rejects + rejects, summary.run_id)
+        summary.add(stats, transformed.rejects + rejects, 0, transformed.seconds)
+        logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
     return finish_run(summary)

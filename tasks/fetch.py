@@ -56,7 +56,7 @@ class FetchError(Exception):
         self.reason, self.detail, self.retry, self.retry_after = reason, detail, retry, retry_after
 
 
-@dataclass
+@dataclass(frozen=True)
 class FetchSettings:
     """How to fetch; defaults suit public news sites."""
 
@@ -84,6 +84,11 @@ class Fetched:
     body: bytes
     tries: int
     fetched_at: datetime = field(default_factory=datetime.now)
+
+    @property
+    def location(self) -> str:
+        """The identity of the source: the requested URL, normalised."""
+        return canonical_url(self.url)
 
     @property
     def content_type(self) -> str:
@@ -405,3 +410,94 @@ def feed_or_sitemap_links(fetched: Fetched) -> tuple[str, list[str]] | None:
             urljoin(base, u) for u in locs if u
         ]
     return None
+
+
+# --- batch tasks ------------------------------------------------------------------------
+
+
+@dataclass
+class FetchResult:
+    """What fetching a batch of URLs gave: responses to process, 304s, rejects."""
+
+    fetched: list[Fetched] = field(default_factory=list)
+    not_modified: list[Fetched] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def fetch_all(
+    fetcher: Fetcher,
+    urls: list[str],
+    conditional: dict[str, tuple[str | None, str | None]],
+    concurrency: int,
+) -> FetchResult:
+    """Fetch URLs concurrently (politeness per host is the fetcher's)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    result = FetchResult()
+
+    def one(url: str) -> Fetched | Reject:
+        etag, modified = conditional.get(canonical_url(url), (None, None))
+        return fetcher.fetch(url, etag, modified, accept_xml=False)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for item in pool.map(one, urls):
+            if isinstance(item, Reject):
+                result.rejects.append(item)
+            elif item.status == 304:
+                result.not_modified.append(item)
+            else:
+                result.fetched.append(item)
+    return result
+
+
+def expand(
+    fetcher: Fetcher, urls: list[str], max_urls: int, depth: int = 3
+) -> tuple[list[str], dict[str, Fetched], list[Reject]]:
+    """Article URLs from the given URLs: feeds and sitemaps (and sitemap indexes, up to
+    ``depth`` levels) give their links; any other URL is an article. Normalised, deduplicated,
+    in first-seen order; articles fetched on the way are returned so as not to ask twice."""
+    articles: dict[str, str] = {}
+    prefetched: dict[str, Fetched] = {}
+    rejects: list[Reject] = []
+    queue = [(u, 0) for u in urls]
+    while queue:
+        url, level = queue.pop(0)
+        if _looks_like_article(url):
+            articles.setdefault(canonical_url(url), url)
+            continue
+        got = fetcher.fetch(url)
+        if isinstance(got, Reject):
+            rejects.append(got)
+            continue
+        found = feed_or_sitemap_links(got)
+        if found is None:
+            articles.setdefault(canonical_url(url), url)
+            prefetched[canonical_url(url)] = got
+            continue
+        kind, links = found
+        if kind == "sitemapindex" and level < depth:
+            queue += [(u, level + 1) for u in links[:max_urls]]
+        else:
+            for link in links[:max_urls]:
+                articles.setdefault(canonical_url(link), link)
+    return list(articles.values()), prefetched, rejects
+
+
+def _looks_like_article(url: str) -> bool:
+    """A URL whose path ends like a page, not like a feed or sitemap."""
+    path = urlsplit(url).path.lower()
+    return path.endswith((".html", ".htm", ".php", ".asp", ".aspx")) and not any(
+        word in path for word in ("sitemap", "feed", "rss", "atom")
+    )
+
+
+_FETCHERS: dict[FetchSettings, Fetcher] = {}
+_FETCHERS_LOCK = threading.Lock()
+
+
+def fetcher_for(settings: FetchSettings) -> Fetcher:
+    """One fetcher per settings and process, so politeness state spans a whole run."""
+    with _FETCHERS_LOCK:
+        if settings not in _FETCHERS:
+            _FETCHERS[settings] = Fetcher(settings)
+        return _FETCHERS[settings]

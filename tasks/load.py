@@ -116,6 +116,48 @@ def unchanged_by_stat(
     return todo, unchanged, hashes
 
 
+def known_urls(path: Path, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Archived URLs among ``urls``: url -> (etag, last_modified)."""
+    with connect(path) as con:
+        rows = con.execute(statements(sql("select_known_urls"))[0], {"urls": urls}).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def archive_frame(fetched: list) -> pd.DataFrame:
+    """``raw_documents`` rows for fetched responses (tasks.fetch.Fetched), bodies gzipped."""
+    import gzip
+    import hashlib
+    import json
+
+    return pd.DataFrame(
+        [
+            (
+                f.location,
+                f.final_url,
+                f.status,
+                json.dumps(f.headers),
+                f.fetched_at,
+                gzip.compress(f.body, compresslevel=6) if f.status == 200 else None,
+                hashlib.sha256(f.body).hexdigest() if f.status == 200 else None,
+                f.headers.get("etag"),
+                f.headers.get("last-modified"),
+            )
+            for f in fetched
+        ],
+        columns=[
+            "url",
+            "final_url",
+            "status",
+            "headers",
+            "fetched_at",
+            "body",
+            "raw_hash",
+            "etag",
+            "last_modified",
+        ],
+    )
+
+
 def known_entities(path: Path) -> list[Known]:
     """The warehouse's entities with their merge keys."""
     with connect(path) as con:
@@ -171,7 +213,9 @@ def sources_frame(articles: pd.DataFrame | None, rejects: list[Reject]) -> pd.Da
     return frame
 
 
-def load(path: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadStats:
+def load(
+    path: Path, batch: Batch, rejects: list[Reject], run_id: str, archive: list | None = None
+) -> LoadStats:
     """Write one batch and its rejects in a single transaction.
 
     Args:
@@ -218,6 +262,9 @@ def load(path: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadSt
             if rejects:
                 con.register("batch_rejects", _arrow(rejects_frame(rejects, run_id)))
                 run_script(con, "insert_rejects", {"rejected_at": now})
+            if archive:
+                con.register("batch_raw", _arrow(archive_frame(archive)))
+                run_script(con, "merge_raw_documents", {"run_id": run_id})
             states = sources_frame(articles, rejects)
             if len(states):
                 con.register("batch_sources", _arrow(states))
@@ -256,10 +303,12 @@ def known_entities_task(warehouse: Path) -> list[Known]:
 
 
 @task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2)
-def load_batch(warehouse: Path, batch: Batch, rejects: list[Reject], run_id: str) -> LoadStats:
+def load_batch(
+    warehouse: Path, batch: Batch, rejects: list[Reject], run_id: str, archive: list | None = None
+) -> LoadStats:
     """Load a batch (I/O: retried; idempotent, so a retry cannot duplicate rows)."""
     logger = get_run_logger()
-    stats = load(warehouse, batch, rejects, run_id)
+    stats = load(warehouse, batch, rejects, run_id, archive)
     logger.info(
         "%s: loaded %d new and %d updated articles, %d paragraphs, %d mentions, %d rejects",
         warehouse,

@@ -27,6 +27,7 @@ class Transformed:
     rejects: list[Reject] = field(default_factory=list)
     unchanged: int = 0
     seconds: Counter[str] = field(default_factory=Counter)
+    archive: list = field(default_factory=list)  # fetched responses to keep (tasks.fetch)
 
     def merge(self, other: Transformed) -> None:
         self.documents += other.documents
@@ -35,8 +36,21 @@ class Transformed:
         self.seconds.update(other.seconds)
 
 
+def document_from_fetched(item) -> Document | Reject:  # type: ignore[no-untyped-def]
+    """A document from a fetched response (``tasks.fetch.Fetched``), named by its URL."""
+    from tasks.read import document_from_bytes
+
+    doc = document_from_bytes(item.body, item.url, item.location, name=item.final_url)
+    if isinstance(doc, Document):
+        doc.fmt = "html" if "html" in item.content_type or doc.fmt == "html" else doc.fmt
+        doc.url = item.final_url
+    elif not doc.location:
+        doc.location = item.location
+    return doc
+
+
 def transform_chunk(
-    paths: list[Path],
+    paths: list,
     max_bytes: int,
     model: str,
     languages: tuple[str, ...],
@@ -52,7 +66,11 @@ def transform_chunk(
     clock = time.perf_counter
     for path in paths:
         t0 = clock()
-        doc = read_document(path, max_bytes)
+        doc = (
+            read_document(path, max_bytes)
+            if isinstance(path, Path)
+            else document_from_fetched(path)
+        )
         t1 = clock()
         out.seconds["read"] += t1 - t0
         if isinstance(doc, Reject):

@@ -21,6 +21,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from tasks.documents import article_id_for
+from tasks.fetch import FetchResult
 from tasks.pipeline import Transformed, transform_chunk
 
 #: Below this many files, and with no pool running yet, the flow's own process does the
@@ -69,11 +70,13 @@ def _shutdown() -> None:
         _POOL.shutdown(cancel_futures=True)
 
 
-def _known_for(paths: list[Path], known: dict[str, str]) -> dict[str, str]:
-    """The entries of ``known`` for these files only, so each chunk ships little."""
+def _known_for(items: list, known: dict[str, str]) -> dict[str, str]:
+    """The entries of ``known`` for these sources only, so each chunk ships little."""
     if not known:
         return {}
-    ids = (article_id_for(p.resolve().as_uri()) for p in paths)
+    ids = (
+        article_id_for(p.resolve().as_uri() if isinstance(p, Path) else p.location) for p in items
+    )
     return {i: known[i] for i in ids if i in known}
 
 
@@ -106,31 +109,38 @@ def transform_paths(
 
 @task(name="transform", cache_policy=NONE)
 def transform_batch(
-    paths: list[Path],
+    sources: list[Path] | FetchResult,
     max_bytes: int,
     model: str,
     languages: tuple[str, ...],
     workers: int,
     known: dict[str, str],
 ) -> Transformed:
-    """Read, extract, clean, normalise, segment and tag a batch of files."""
+    """Read (or take fetched pages), extract, clean, normalise, segment and tag a batch."""
     logger = get_run_logger()
+    fetched = sources if isinstance(sources, FetchResult) else None
+    items: list = fetched.fetched if fetched is not None else list(sources)
     result = transform_paths(
-        paths,
+        items,
         max_bytes=max_bytes,
         model=model,
         languages=languages,
         workers=workers,
         known=known,
     )
+    if fetched is not None:
+        result.rejects = fetched.rejects + result.rejects
+        result.unchanged += len(fetched.not_modified)
+        result.archive = fetched.fetched + fetched.not_modified
     for reject in result.rejects:
-        logger.warning(
-            "%s: rejected at %s: %s (%s)",
-            reject.source_uri,
-            reject.stage,
-            reject.reason,
-            reject.detail,
-        )
+        if reject.stage != "fetch":
+            logger.warning(
+                "%s: rejected at %s: %s (%s)",
+                reject.source_uri,
+                reject.stage,
+                reject.reason,
+                reject.detail,
+            )
     skipped = Counter(d.ner_status for d in result.documents if d.ner_status != "done")
     if skipped:
         first = next(d.source_uri for d in result.documents if d.ner_status != "done")

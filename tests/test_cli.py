@@ -162,3 +162,47 @@ def test_warehouse_under_a_file_gives_one_sentence(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert result.stderr.startswith(f"depeche: cannot open warehouse {blocker / 'wh.duckdb'}")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_url_to_a_private_address_is_refused_by_default(tmp_path: Path) -> None:
+    from tests.webserver import Site
+
+    site = Site().start()
+    try:
+        db = tmp_path / "web.duckdb"
+        result = run("ingest", f"{site.base}/article/1.html", "-w", str(db))
+    finally:
+        site.stop()
+    assert result.returncode == 0, result.stderr
+    assert "1 x fetch: the address is private, loopback or reserved" in result.stdout
+    assert site.hits["/article/1.html"] == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select stage, reason from rejects").fetchall() == [
+            ("fetch", "the address is private, loopback or reserved; not fetched by default")
+        ]
+    finally:
+        con.close()
+
+
+def test_sources_file(tmp_path: Path) -> None:
+    from depeche.sources import read_sources_file
+
+    (tmp_path / "in").mkdir()
+    shutil.copy(
+        Path(__file__).parent.parent / "seeds" / "004_4ea4bb0a10ff803b.txt", tmp_path / "in"
+    )
+    spec = tmp_path / "sources.toml"
+    spec.write_text(
+        '[[source]]\npath = "in"\nlanguage = "fr"\n\n'
+        '[[source]]\nurl = "https://example.org/feed.xml"\nkind = "feed"\n'
+    )
+    assert read_sources_file(spec) == ([tmp_path / "in"], ["https://example.org/feed.xml"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[source]]\nkind = "feed"\n')
+    result = run("ingest", "--sources", str(bad), "-w", str(tmp_path / "x.duckdb"))
+    assert result.returncode != 0
+    assert (
+        result.stderr.strip()
+        == f"depeche: sources file {bad}: source 1 needs exactly one of url or path"
+    )

@@ -108,6 +108,20 @@ CREATE TABLE IF NOT EXISTS sources (
     seen_at          TIMESTAMP NOT NULL
 );
 
+-- Raw HTTP responses, so that `depeche reprocess` can re-extract without the network.
+CREATE TABLE IF NOT EXISTS raw_documents (
+    url           VARCHAR NOT NULL,      -- the requested URL, normalised (one row per URL)
+    final_url     VARCHAR,               -- after redirects
+    status        INTEGER NOT NULL,      -- 200, or 304 when a conditional GET found no change
+    headers       VARCHAR,               -- response headers, as JSON
+    fetched_at    TIMESTAMP NOT NULL,
+    body          BLOB,                  -- gzip-compressed body (kept from the last 200)
+    raw_hash      VARCHAR,               -- sha256 of the uncompressed body
+    etag          VARCHAR,
+    last_modified VARCHAR,
+    run_id        VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS runs (
     run_id             VARCHAR PRIMARY KEY,
     flow_run_id        VARCHAR,
