@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.extraction
 	$(BIN)/python -m benchmarks.ner
 	$(BIN)/python -m benchmarks.throughput
+	$(BIN)/python -m benchmarks.fetch
 
 ## bench-pin: re-score extraction quality and write the pins the quality gate checks
 bench-pin: $(STAMP)

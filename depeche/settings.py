@@ -82,6 +82,7 @@ class Settings(BaseSettings):
         False, description="Fetch again URLs already archived (conditional GET: 304 = unchanged)."
     )
     fetch_concurrency: int = Field(8, gt=0, description="Requests in flight at once, all hosts.")
+    fetch_per_host: int = Field(2, gt=0, description="Requests in flight at once to one host.")
     fetch_host_delay: float = Field(
         1.0, ge=0, description="Seconds between two requests to one host (robots.txt may ask more)."
     )
@@ -108,6 +109,7 @@ class Settings(BaseSettings):
             max_redirects=self.fetch_max_redirects,
             retries=self.fetch_retries,
             host_delay=self.fetch_host_delay,
+            per_host=self.fetch_per_host,
             obey_robots=self.obey_robots,
             allow_private=self.allow_private_addresses,
         )

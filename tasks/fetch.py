@@ -68,6 +68,7 @@ class FetchSettings:
     backoff: float = 1.0  # seconds before the first retry, doubled each time, with jitter
     max_retry_after: float = 60.0
     host_delay: float = 1.0  # seconds between two requests to one host
+    per_host: int = 2  # requests in flight at once to one host
     obey_robots: bool = True
     allow_private: bool = False  # allow loopback and private addresses (intranets, tests)
     user_agent: str = USER_AGENT
@@ -150,6 +151,7 @@ class Fetcher:
         )
         self._lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
+        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._last: dict[str, float] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
 
@@ -161,6 +163,13 @@ class Fetcher:
     def _host_lock(self, host: str) -> threading.Lock:
         with self._lock:
             return self._host_locks.setdefault(host, threading.Lock())
+
+    def _slots(self, url: str) -> threading.BoundedSemaphore:
+        host = urlsplit(url).netloc
+        with self._lock:
+            return self._host_slots.setdefault(
+                host, threading.BoundedSemaphore(max(1, self.settings.per_host))
+            )
 
     def _robots_for(self, url: str) -> urllib.robotparser.RobotFileParser | None:
         parts = urlsplit(url)
@@ -271,9 +280,10 @@ class Fetcher:
         last: FetchError | None = None
         while tries <= s.retries:
             tries += 1
-            self._wait_turn(url, delay)
             try:
-                result = self._get(url, headers)
+                with self._slots(url):
+                    self._wait_turn(url, delay)
+                    result = self._get(url, headers)
             except FetchError as exc:
                 last = exc
                 if not exc.retry:

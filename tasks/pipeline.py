@@ -40,7 +40,9 @@ def document_from_fetched(item) -> Document | Reject:  # type: ignore[no-untyped
     """A document from a fetched response (``tasks.fetch.Fetched``), named by its URL."""
     from tasks.read import document_from_bytes
 
-    doc = document_from_bytes(item.body, item.url, item.location, name=item.final_url)
+    doc = document_from_bytes(
+        item.body, item.url, item.location, name=item.final_url, charset=item.charset
+    )
     if isinstance(doc, Document):
         doc.fmt = "html" if "html" in item.content_type or doc.fmt == "html" else doc.fmt
         doc.url = item.final_url

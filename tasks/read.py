@@ -112,8 +112,9 @@ def sniff_binary(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes, is_html: bool) -> tuple[str, str]:
-    """Decode bytes to text: BOM, then UTF-8, then the HTML meta charset, then detection.
+def decode(data: bytes, is_html: bool, hint: str | None = None) -> tuple[str, str]:
+    """Decode bytes to text: BOM, then UTF-8, then the HTTP header charset (``hint``), then the
+    HTML meta charset, then detection.
 
     Returns:
         The text in Unicode NFC and the encoding used.
@@ -132,12 +133,14 @@ def decode(data: bytes, is_html: bool) -> tuple[str, str]:
         return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    declared_charsets = [hint] if hint else []
     if is_html and (m := _META_CHARSET.search(data[:4096])):
-        declared = m.group(1).decode("ascii", "replace").lower()
+        declared_charsets.append(m.group(1).decode("ascii", "replace").lower())
+    for declared in declared_charsets:
         try:
             return unicodedata.normalize("NFC", data.decode(declared)), declared
         except (LookupError, UnicodeDecodeError):
-            pass  # a wrong declaration is common; fall through to detection
+            continue  # a wrong declaration is common; fall through to detection
     best = (
         from_bytes(
             data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman"]
@@ -198,7 +201,7 @@ def read_document(path: Path, max_bytes: int) -> Document | Reject:
 
 
 def document_from_bytes(
-    data: bytes, source_uri: str, location: str, *, name: str = ""
+    data: bytes, source_uri: str, location: str, *, name: str = "", charset: str | None = None
 ) -> Document | Reject:
     """Check and decode bytes from any source (file, archive, HTTP response).
 
@@ -217,7 +220,7 @@ def document_from_bytes(
         return Reject(source_uri, STAGE, "file is not text or HTML", f"looks like {what}")
     probably_html = name.lower().removesuffix(".gz").endswith((".html", ".htm"))
     try:
-        text, encoding = decode(data, probably_html)
+        text, encoding = decode(data, probably_html, charset)
     except UnicodeError as exc:
         return Reject(source_uri, STAGE, "file is not in any known text encoding", str(exc))
     if _control_ratio(text) > 0.05:

@@ -36,3 +36,17 @@ def test_throughput_benchmark_smoke() -> None:
     ):
         assert section in out, f"missing {section!r} in:\n{out}"
     assert "45 loaded, 0 rejected" in out
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="benchmark data not present")
+def test_fetch_benchmark_smoke() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.fetch", "--pages", "20", "--latency", "0.01"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "politeness off" in result.stdout and "politeness on" in result.stdout
+    assert "20 loaded" in result.stdout
