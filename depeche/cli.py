@@ -216,6 +216,9 @@ def run_query(path: Path, query: str) -> tuple[list[str], list[tuple]]:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {path}: {str(exc).splitlines()[0]}") from exc
+    from warehouse import load_fts
+
+    load_fts(con)  # for search_paragraphs(); cheap, and optional
     try:
         cursor = con.execute(query)
         if cursor.description is None:

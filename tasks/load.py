@@ -26,7 +26,7 @@ from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject, article_id_for
 from tasks.linking import Known
 from tasks.validate import Batch
-from warehouse import sql
+from warehouse import load_fts, sql
 
 _PARAM = re.compile(r"\$(\w+)")
 
@@ -64,6 +64,15 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def build_search_index(path: Path) -> bool:
+    """Rebuild the full-text index over paragraphs; False when fts is not available."""
+    with connect(path) as con:
+        if not load_fts(con):
+            return False
+        run_script(con, "create_search_index")
+    return True
 
 
 def ensure_schema(path: Path) -> None:

@@ -15,7 +15,16 @@ from prefect.cache_policies import NONE
 
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject
-from tasks.load import LoadStats, connect, ensure_schema, run_script
+from tasks.load import LoadStats, build_search_index, connect, ensure_schema, run_script
+
+
+def _has_search_index(warehouse: Path) -> bool:
+    with connect(warehouse) as con:
+        return bool(
+            con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paragraph_search'"
+            ).fetchone()[0]  # type: ignore[index]
+        )
 
 
 @dataclass
@@ -128,6 +137,9 @@ def finish_run(summary: RunSummary) -> RunSummary:
     summary.finished_at = datetime.now()
     summary.status = "completed_with_rejects" if summary.rejects else "completed"
     warehouse = Path(summary.warehouse)
+    changed = summary.articles_new or summary.articles_updated
+    if (changed or not _has_search_index(warehouse)) and not build_search_index(warehouse):
+        logger.warning("%s: full-text search unavailable (fts extension missing)", warehouse)
     with connect(warehouse) as con:
         params = {k: v for k, v in asdict(summary).items() if not isinstance(v, dict | list)}
         run_script(con, "finish_run", params)

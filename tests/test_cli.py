@@ -206,3 +206,19 @@ def test_sources_file(tmp_path: Path) -> None:
         result.stderr.strip()
         == f"depeche: sources file {bad}: source 1 needs exactly one of url or path"
     )
+
+
+def test_full_text_search_with_french_stemming(ingested: Path) -> None:
+    out = run(
+        "sql", "select count(*) from search_paragraphs('soldat')", "-w", str(ingested), "-f", "csv"
+    ).stdout
+    assert out.split() == ["count_star()", "20"]  # "soldat" finds "soldats"
+    top = run(
+        "sql",
+        "select text from search_paragraphs('soldats Koursk') limit 1",
+        "-w",
+        str(ingested),
+        "-f",
+        "json",
+    ).stdout
+    assert "Koursk" in top and "soldats" in top
