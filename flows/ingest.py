@@ -85,9 +85,16 @@ def ingest(settings: Settings) -> RunSummary:
         len(units),
     )
 
+    previous_fetch: list = []
+
     def start(unit):  # type: ignore[no-untyped-def]
         if isinstance(unit, tuple):  # URLs: fetch in a thread, then transform in workers
-            fetching = fetch_batch.submit(unit[1], settings, conditional, prefetched)
+            # One fetch at a time, in batch order: two would share the per-host slots and
+            # the first batch would wait for the second's pages.
+            fetching = fetch_batch.submit(
+                unit[1], settings, conditional, prefetched, wait_for=previous_fetch[-1:]
+            )
+            previous_fetch.append(fetching)
             return _submit(fetching, settings, known), unit[1]
         return _submit(unit, settings, known), unit
 

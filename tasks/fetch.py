@@ -85,6 +85,15 @@ class Fetched:
     body: bytes
     tries: int
     fetched_at: datetime = field(default_factory=datetime.now)
+    body_gz: bytes | None = None  # compressed for the archive, in the fetching thread
+
+    def compress(self) -> Fetched:
+        """Compress the body for the archive (zlib releases the GIL: threads overlap)."""
+        import gzip
+
+        if self.status == 200 and self.body_gz is None:
+            self.body_gz = gzip.compress(self.body, compresslevel=6)
+        return self
 
     @property
     def location(self) -> str:
@@ -447,7 +456,8 @@ def fetch_all(
 
     def one(url: str) -> Fetched | Reject:
         etag, modified = conditional.get(canonical_url(url), (None, None))
-        return fetcher.fetch(url, etag, modified, accept_xml=False)
+        got = fetcher.fetch(url, etag, modified, accept_xml=False)
+        return got.compress() if isinstance(got, Fetched) else got
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for item in pool.map(one, urls):

@@ -134,7 +134,6 @@ def known_urls(path: Path, urls: list[str]) -> dict[str, tuple[str | None, str |
 
 def archive_frame(fetched: list) -> pd.DataFrame:
     """``raw_documents`` rows for fetched responses (tasks.fetch.Fetched), bodies gzipped."""
-    import gzip
     import hashlib
     import json
 
@@ -146,7 +145,7 @@ def archive_frame(fetched: list) -> pd.DataFrame:
                 f.status,
                 json.dumps(f.headers),
                 f.fetched_at,
-                gzip.compress(f.body, compresslevel=6) if f.status == 200 else None,
+                f.compress().body_gz if f.status == 200 else None,
                 hashlib.sha256(f.body).hexdigest() if f.status == 200 else None,
                 f.headers.get("etag"),
                 f.headers.get("last-modified"),
