@@ -16,7 +16,7 @@ from depeche.settings import Settings
 from tasks.fetch import FetchResult
 from tasks.load import known_entities_task, load_batch, skip_unchanged
 from tasks.read import batched, discover
-from tasks.report import RunSummary, finish_run, start_run
+from tasks.report import RunSummary, cluster_paragraphs, finish_run, start_run
 from tasks.transform import Transformed, transform_batch
 from tasks.validate import validate_batch
 from tasks.web import (
@@ -127,6 +127,7 @@ def ingest(settings: Settings) -> RunSummary:
         summary.add(
             load_batch(settings.warehouse, Batch(), url_rejects, summary.run_id), url_rejects
         )
+    cluster_paragraphs(summary)
     return finish_run(summary)
 
 
@@ -149,4 +150,5 @@ def reprocess(settings: Settings) -> RunSummary:
         stats = load_batch(settings.warehouse, batch, transformed.rejects + rejects, summary.run_id)
         summary.add(stats, transformed.rejects + rejects, 0, transformed.seconds)
         logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
+    cluster_paragraphs(summary)
     return finish_run(summary)

@@ -130,6 +130,38 @@ def markdown(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
+@task(name="cluster_paragraphs", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def cluster_paragraphs(summary: RunSummary) -> int:
+    """Group syndicated paragraphs across the warehouse; returns the number of clusters."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from tasks.clusters import Para, cluster
+    from tasks.load import sql, statements
+
+    warehouse = Path(summary.warehouse)
+    if not (summary.articles_new or summary.articles_updated):
+        return -1  # nothing changed: the clusters stand
+    with connect(warehouse) as con:
+        rows = con.execute(statements(sql("select_paragraphs_to_cluster"))[0]).fetchall()
+        clustered = cluster(Para(a, p, t, (at, a, p)) for a, p, t, at in rows)
+        frame = pd.DataFrame(
+            [
+                (c.cluster_id, c.article_id, c.position, c.similarity, c.is_origin)
+                for c in clustered
+            ],
+            columns=["cluster_id", "article_id", "position", "similarity", "is_origin"],
+        )
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM paragraph_clusters")
+        con.register("batch_clusters", pa.Table.from_pandas(frame, preserve_index=False))
+        con.execute("INSERT INTO paragraph_clusters BY NAME SELECT * FROM batch_clusters")
+        con.execute("COMMIT")
+    count = frame["cluster_id"].nunique()
+    get_run_logger().info("%s: %d syndicated paragraph cluster(s)", warehouse, count)
+    return int(count)
+
+
 @task(name="finish_run", cache_policy=NONE, retries=2, retry_delay_seconds=2)
 def finish_run(summary: RunSummary) -> RunSummary:
     """Record the run's figures in ``runs`` and publish its artifacts."""

@@ -185,3 +185,38 @@ def test_tls_errors_are_rejected(tmp_path) -> None:  # type: ignore[no-untyped-d
         fetcher.close()
         server.shutdown()
     assert isinstance(result, Reject) and result.reason == "TLS error"
+
+
+def test_robots_crawl_delay_is_honoured() -> None:
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = (
+                b"User-agent: *\nCrawl-delay: 1\n" if self.path == "/robots.txt" else b"<p>x</p>"
+            )
+            self.send_response(200)
+            self.send_header(
+                "Content-Type", "text/plain" if self.path == "/robots.txt" else "text/html"
+            )
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    fetcher = Fetcher(FetchSettings(allow_private=True, host_delay=0))
+    try:
+        started = time.monotonic()
+        for i in range(3):
+            assert isinstance(fetcher.fetch(f"{base}/{i}.html"), Fetched)
+        assert time.monotonic() - started >= 2.0  # two waits of the 1 s crawl-delay
+    finally:
+        fetcher.close()
+        server.shutdown()

@@ -85,6 +85,15 @@ CREATE TABLE IF NOT EXISTS quantities (
     sentence   VARCHAR NOT NULL
 );
 
+-- Near-duplicate paragraphs across articles (syndicated wire copy): one row per member.
+CREATE TABLE IF NOT EXISTS paragraph_clusters (
+    cluster_id VARCHAR NOT NULL,         -- stable: derived from the origin paragraph
+    article_id VARCHAR NOT NULL,
+    position   INTEGER NOT NULL,
+    similarity DOUBLE NOT NULL,          -- word-bigram containment against the origin
+    is_origin  BOOLEAN NOT NULL          -- the earliest-seen paragraph of the cluster
+);
+
 CREATE TABLE IF NOT EXISTS rejects (
     run_id      VARCHAR NOT NULL,
     source_uri  VARCHAR NOT NULL,
