@@ -43,7 +43,8 @@ class Output:
     date: str | None = None
 
 
-def bare_default(html: bytes) -> Output:
+def bare(html: bytes, *, favor_precision: bool = False) -> Output:
+    """Bare trafilatura with the benchmarks' canonical options."""
     import trafilatura
 
     doc = trafilatura.bare_extraction(
@@ -52,26 +53,19 @@ def bare_default(html: bytes) -> Output:
         include_comments=False,
         include_tables=True,
         include_formatting=False,
+        favor_precision=favor_precision,
     )
     if doc is None:
         return Output("")
     return Output(doc.text or "", doc.title, doc.author, doc.date)
+
+
+def bare_default(html: bytes) -> Output:
+    return bare(html)
 
 
 def bare_precision(html: bytes) -> Output:
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(
-        html,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_formatting=False,
-        favor_precision=True,
-    )
-    if doc is None:
-        return Output("")
-    return Output(doc.text or "", doc.title, doc.author, doc.date)
+    return bare(html, favor_precision=True)
 
 
 def ours(html: bytes) -> Output:

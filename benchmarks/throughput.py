@@ -201,7 +201,7 @@ def load_rate(folder: Path, paragraphs: int) -> dict[str, float]:
     import pandas as pd
 
     from tasks.load import ensure_schema, load
-    from tasks.validate import Batch
+    from tasks.validate import QUANTITY_COLUMNS, Batch
 
     db = folder / "load-rate.duckdb"
     db.unlink(missing_ok=True)
@@ -259,20 +259,7 @@ def load_rate(folder: Path, paragraphs: int) -> dict[str, float]:
                 "score": 1.0,
             }
         ),
-        "quantities": pd.DataFrame(
-            columns=[
-                "article_id",
-                "position",
-                "start",
-                "end",
-                "surface",
-                "value",
-                "unit",
-                "unit_key",
-                "qualifier",
-                "sentence",
-            ]
-        ),
+        "quantities": pd.DataFrame(columns=QUANTITY_COLUMNS),
     }
     mentions = pd.DataFrame(
         {

@@ -99,18 +99,24 @@ def ingest(
             if not source.exists():
                 raise SourceNotFound(f"source {source} does not exist")
         _check_writable(settings.warehouse)
-        from flows.ingest import ingest as ingest_flow
-
-        summary = ingest_flow(settings)
     except DepecheError as exc:
         _fail(str(exc))
         return
-    except Exception as exc:  # the flow failed: say why in one line, not a traceback
+    from flows.ingest import ingest as ingest_flow
+
+    _run_flow("ingest", ingest_flow, settings)
+
+
+def _run_flow(name: str, flow_fn, settings) -> None:  # type: ignore[no-untyped-def]
+    """Run a flow and print its summary; any failure becomes one sentence, not a traceback."""
+    try:
+        summary = flow_fn(settings)
+    except Exception as exc:
         cause = exc
         while cause.__cause__ is not None and not isinstance(cause, DepecheError):
             cause = cause.__cause__
         message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
-        _fail(f"ingest failed: {message}")
+        _fail(message if isinstance(cause, DepecheError) else f"{name} failed: {message}")
         return
     typer.echo(_summary_text(summary))
 
@@ -129,13 +135,12 @@ def reprocess(warehouse: WarehouseOption = None) -> None:
         if not settings.warehouse.exists():
             raise WarehouseError(f"warehouse {settings.warehouse} does not exist")
         _check_writable(settings.warehouse)
-        from flows.ingest import reprocess as reprocess_flow
-
-        summary = reprocess_flow(settings)
     except DepecheError as exc:
         _fail(str(exc))
         return
-    typer.echo(_summary_text(summary))
+    from flows.ingest import reprocess as reprocess_flow
+
+    _run_flow("reprocess", reprocess_flow, settings)
 
 
 def _check_writable(path: Path) -> None:

@@ -65,6 +65,20 @@ class Batch:
             self.documents.pop(article_id, None)
 
 
+QUANTITY_COLUMNS = [
+    "article_id",
+    "position",
+    "start",
+    "end",
+    "surface",
+    "value",
+    "unit",
+    "unit_key",
+    "qualifier",
+    "sentence",
+]
+
+
 def quantity_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
     """Table ``quantities``: every figure with its unit, qualifier and sentence."""
     frame = pd.DataFrame(
@@ -84,18 +98,7 @@ def quantity_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
             for d in docs
             for q in d.quantities
         ],
-        columns=[
-            "article_id",
-            "position",
-            "start",
-            "end",
-            "surface",
-            "value",
-            "unit",
-            "unit_key",
-            "qualifier",
-            "sentence",
-        ],
+        columns=QUANTITY_COLUMNS,
     )
     return {"quantities": frame}
 

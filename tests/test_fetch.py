@@ -194,9 +194,7 @@ def test_robots_crawl_delay_is_honoured() -> None:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = (
-                b"User-agent: *\nCrawl-delay: 1\n" if self.path == "/robots.txt" else b"<p>x</p>"
-            )
+            body = b"User-agent: *\nCrawl-delay: 1\n" if self.path == "/robots.txt" else b"<p>x</p>"
             self.send_response(200)
             self.send_header(
                 "Content-Type", "text/plain" if self.path == "/robots.txt" else "text/html"
