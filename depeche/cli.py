@@ -166,8 +166,8 @@ def _summary_text(summary) -> str:  # type: ignore[no-untyped-def]
     lines = [
         f"Run {summary.run_id} {summary.status} -> {summary.warehouse}",
         f"  sources found       {summary.sources}",
-        f"  articles loaded     {summary.articles_new} new, {summary.articles_updated} updated, "
-        f"{summary.articles_unchanged} unchanged",
+        f"  articles loaded     {summary.articles_new} new, {summary.articles_updated} updated",
+        f"  sources unchanged   {summary.articles_unchanged} (skipped: same as last time)",
         f"  paragraphs          {summary.paragraphs}",
         f"  entities            {summary.entities} ({summary.mentions} mentions)",
         f"  boilerplate removed {summary.boilerplate_lines} lines",

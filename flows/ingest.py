@@ -16,7 +16,7 @@ from depeche.settings import Settings
 from tasks.fetch import FetchResult
 from tasks.load import known_entities_task, load_batch, skip_unchanged
 from tasks.read import batched, discover
-from tasks.report import RunSummary, cluster_paragraphs, finish_run, start_run
+from tasks.report import RunSummary, cluster_paragraphs, fail_run, finish_run, start_run
 from tasks.transform import Transformed, transform_batch
 from tasks.validate import validate_batch
 from tasks.web import (
@@ -56,8 +56,17 @@ def _submit(
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
 def ingest(settings: Settings) -> RunSummary:
     """Ingest the configured files and URLs into the warehouse; return the run's figures."""
-    logger = get_run_logger()
     summary = start_run(settings.warehouse, flow_run.id)
+    try:
+        return _ingest(settings, summary)
+    except Exception:
+        fail_run(summary)  # the runs row says failed, with what was loaded before
+        raise
+
+
+def _ingest(settings: Settings, summary: RunSummary) -> RunSummary:
+    """The body of the ingest flow (wiring only)."""
+    logger = get_run_logger()
     paths = discover(settings.sources, settings.extensions) if settings.sources else []
     todo, unchanged, known = skip_unchanged(paths, settings.warehouse)
     summary.articles_unchanged = unchanged

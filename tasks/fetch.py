@@ -113,7 +113,8 @@ class Fetched:
 def canonical_url(url: str) -> str:
     """Normalised form used to deduplicate: lower-case host, no fragment, sorted query."""
     try:
-        normal = normalize_url(url.strip(), strict=True)
+        # strict=False: tracking parameters go, content ones ("?story=123") stay.
+        normal = normalize_url(url.strip(), strict=False)
     except (ValueError, TypeError):
         normal = url.strip()
     return normal.split("#", 1)[0]
@@ -125,14 +126,18 @@ def is_url(text: str) -> bool:
 
 def check_address(url: str, allow_private: bool) -> None:
     """Refuse non-HTTP schemes and, unless allowed, hosts that resolve to private ranges."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise FetchError("the URL is malformed", f"{url}: {exc}") from exc
     if parts.scheme not in ("http", "https"):
         raise FetchError("only http and https URLs are fetched", f"scheme {parts.scheme!r}")
     host = parts.hostname
     if not host:
         raise FetchError("the URL has no host", url)
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+        infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80))
     except socket.gaierror as exc:
         raise FetchError("the host name does not resolve (DNS failure)", f"{host}: {exc}") from exc
     if allow_private:
@@ -154,7 +159,9 @@ class Fetcher:
         s = self.settings
         self.client = httpx.Client(
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
-            headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+            # No "br": httpx inflates a whole brotli chunk before the size check can cut it,
+            # and a few bytes of brotli can inflate to gigabytes.
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
@@ -255,6 +262,8 @@ class Fetcher:
                 raise FetchError("could not connect", f"{current}: {text}", retry=True) from exc
             except httpx.DecodingError as exc:
                 raise FetchError("the compressed body is corrupt", f"{current}: {exc}") from exc
+            except httpx.InvalidURL as exc:
+                raise FetchError("the URL is malformed", f"{current}: {exc}") from exc
             except httpx.HTTPError as exc:
                 raise FetchError("HTTP error", f"{current}: {exc}", retry=True) from exc
         raise FetchError(

@@ -190,3 +190,16 @@ def finish_run(summary: RunSummary) -> RunSummary:
         )
     logger.info("%s: run %s %s", warehouse, summary.run_id, summary.status)
     return summary
+
+
+@task(name="fail_run", cache_policy=NONE, retries=1, retry_delay_seconds=2)
+def fail_run(summary: RunSummary) -> None:
+    """Record a run that could not finish as failed, with the figures it reached."""
+    summary.finished_at = datetime.now()
+    summary.status = "failed"
+    try:
+        with connect(Path(summary.warehouse)) as con:
+            params = {k: v for k, v in asdict(summary).items() if not isinstance(v, dict | list)}
+            run_script(con, "finish_run", params)
+    except Exception as exc:  # the warehouse itself may be what failed
+        get_run_logger().error("%s: could not record the failed run: %s", summary.warehouse, exc)

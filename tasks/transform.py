@@ -38,6 +38,7 @@ def _init_worker() -> None:
 
 
 _POOL_LOCK = threading.Lock()
+_INLINE_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -93,7 +94,9 @@ def transform_paths(
     """Transform files in order, in worker processes when there are enough of them."""
     result = Transformed()
     if workers <= 1 or (len(paths) <= INLINE_BELOW and _POOL is None):
-        result.merge(transform_chunk(paths, max_bytes, model, languages, known))
+        # Two batches may be in flight in two threads; one spaCy model is not to be shared.
+        with _INLINE_LOCK:
+            result.merge(transform_chunk(paths, max_bytes, model, languages, known))
         return result
     chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]
     pool = _pool(workers)

@@ -32,7 +32,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = base / "wh.duckdb"
     result = run("ingest", "seeds", "--warehouse", str(db), cwd=base)
     assert result.returncode == 0, result.stderr
-    assert "5 new, 0 updated, 0 unchanged" in result.stdout
+    assert "5 new, 0 updated" in result.stdout and "sources unchanged   0" in result.stdout
     assert "boilerplate removed 9 lines" in result.stdout
     return db
 

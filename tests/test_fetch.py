@@ -218,3 +218,18 @@ def test_robots_crawl_delay_is_honoured() -> None:
     finally:
         fetcher.close()
         server.shutdown()
+
+
+def test_canonical_url_drops_tracking_but_keeps_content_parameters() -> None:
+    assert canonical_url("https://Ex.com/news.php?story=123&utm_source=rss#top") == (
+        "https://ex.com/news.php?story=123"
+    )
+    assert canonical_url("https://ex.com/news.php?story=123") != canonical_url(
+        "https://ex.com/news.php?story=456"
+    )
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/x.html", "http://[::1/x", "mailto:x@y.z"])
+def test_malformed_urls_are_rejects_not_crashes(fetcher: Fetcher, url: str) -> None:
+    result = fetcher.fetch(url)
+    assert isinstance(result, Reject) and result.stage == "fetch"

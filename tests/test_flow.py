@@ -276,3 +276,13 @@ def test_seed_entities_aliases_and_figures_in_the_warehouse(
         "003": [10000.0],
         "004": [11000.0],
     }
+
+
+def test_a_run_that_cannot_finish_is_recorded_as_failed(seed_copy: Path, warehouse: Path) -> None:
+    from depeche.errors import ModelMissing
+
+    with pytest.raises(ModelMissing, match="spaCy model xx_no_such_model is not installed"):
+        _ingest([seed_copy], warehouse, spacy_model="xx_no_such_model")
+    assert query(warehouse, "SELECT status, finished_at IS NOT NULL FROM runs") == [
+        ("failed", True)
+    ]
