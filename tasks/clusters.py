@@ -52,23 +52,20 @@ def bigrams(text: str) -> set[str]:
     return {f"{a} {b}" for a, b in itertools.pairwise(words)}
 
 
-def containment(a: set[str], b: set[str]) -> float:
+def containment(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
 
 
 def cluster(paragraphs: Iterable[Para]) -> list[ClusterRow]:
-    """Cluster near-duplicate paragraphs of different articles (singletons left out)."""
+    """Cluster near-duplicate paragraphs of different articles (singletons left out).
+
+    Identical texts (same bigram set) are joined directly and enter the LSH index once:
+    copies are the common case of syndication, and this keeps the index small.
+    """
     items = [p for p in paragraphs if len(p.text.split()) >= MIN_WORDS]
-    shingles = [bigrams(p.text) for p in items]
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    hashes = []
-    for i, sh in enumerate(shingles):
-        m = MinHash(num_perm=NUM_PERM)
-        m.update_batch([s.encode("utf-8") for s in sh])
-        hashes.append(m)
-        lsh.insert(i, m)
+    shingles = [frozenset(bigrams(p.text)) for p in items]
     parent = list(range(len(items)))
 
     def find(i: int) -> int:
@@ -77,9 +74,23 @@ def cluster(paragraphs: Iterable[Para]) -> list[ClusterRow]:
             i = parent[i]
         return i
 
-    for i, m in enumerate(hashes):
+    first_of: dict[frozenset[str], int] = {}
+    for i, sh in enumerate(shingles):
+        if sh in first_of:
+            parent[find(i)] = find(first_of[sh])  # an exact copy
+        else:
+            first_of[sh] = i
+    unique = list(first_of.values())
+    hashes = MinHash.bulk(
+        [[s.encode("utf-8") for s in shingles[i]] for i in unique], num_perm=NUM_PERM
+    )
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    with lsh.insertion_session() as session:
+        for i, m in zip(unique, hashes, strict=True):
+            session.insert(i, m, check_duplication=False)
+    for i, m in zip(unique, hashes, strict=True):
         for j in lsh.query(m):
-            if j <= i or items[j].article_id == items[i].article_id:
+            if j <= i or find(i) == find(j):
                 continue
             if containment(shingles[i], shingles[j]) >= THRESHOLD:
                 parent[find(i)] = find(j)
