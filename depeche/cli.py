@@ -107,6 +107,31 @@ def ingest(
     _run_flow("ingest", ingest_flow, settings)
 
 
+@app.command("cluster")
+def cluster_command(warehouse: WarehouseOption = None) -> None:
+    """Group syndicated paragraphs (near-duplicates across articles) in the warehouse.
+
+    Example: depeche cluster --warehouse warehouse/depeche.duckdb
+    """
+    from depeche.settings import load_settings
+
+    try:
+        settings = load_settings(warehouse=warehouse)
+        if not settings.warehouse.exists():
+            raise WarehouseError(f"warehouse {settings.warehouse} does not exist")
+        _check_writable(settings.warehouse)
+        from flows.ingest import cluster as cluster_flow
+
+        clusters = cluster_flow(settings)
+    except DepecheError as exc:
+        _fail(str(exc))
+        return
+    except Exception as exc:
+        _fail(f"cluster failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        return
+    typer.echo(f"{clusters} syndicated paragraph cluster(s) in {settings.warehouse}")
+
+
 def _run_flow(name: str, flow_fn, settings) -> None:  # type: ignore[no-untyped-def]
     """Run a flow and print its summary; any failure becomes one sentence, not a traceback."""
     try:

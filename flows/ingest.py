@@ -136,7 +136,6 @@ def _ingest(settings: Settings, summary: RunSummary) -> RunSummary:
         summary.add(
             load_batch(settings.warehouse, Batch(), url_rejects, summary.run_id), url_rejects
         )
-    cluster_paragraphs(summary)
     return finish_run(summary)
 
 
@@ -159,5 +158,18 @@ def reprocess(settings: Settings) -> RunSummary:
         stats = load_batch(settings.warehouse, batch, transformed.rejects + rejects, summary.run_id)
         summary.add(stats, transformed.rejects + rejects, 0, transformed.seconds)
         logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
-    cluster_paragraphs(summary)
     return finish_run(summary)
+
+
+@flow(name="cluster", log_prints=False, validate_parameters=False)
+def cluster(settings: Settings) -> int:
+    """Group syndicated paragraphs across the whole warehouse.
+
+    Not part of ingest: it reads every paragraph, so it would make ingest's memory grow
+    with the warehouse (incremental clustering is still to come).
+    """
+    from tasks.report import RunSummary as Summary
+
+    return cluster_paragraphs(
+        Summary(run_id="cluster", warehouse=str(settings.warehouse), articles_new=1)
+    )

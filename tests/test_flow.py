@@ -286,3 +286,21 @@ def test_a_run_that_cannot_finish_is_recorded_as_failed(seed_copy: Path, warehou
     assert query(warehouse, "SELECT status, finished_at IS NOT NULL FROM runs") == [
         ("failed", True)
     ]
+
+
+def test_cluster_flow_groups_the_seeds_syndicated_paragraphs(
+    seed_copy: Path, warehouse: Path
+) -> None:
+    from flows.ingest import cluster
+
+    _ingest([seed_copy], warehouse)
+    assert query(warehouse, "SELECT count(*) FROM paragraph_clusters") == [(0,)]  # not in ingest
+    assert cluster(load_settings(warehouse=warehouse)) == 3
+    pair = query(
+        warehouse,
+        "SELECT count(DISTINCT c.cluster_id) FROM paragraph_clusters c "
+        "JOIN paragraphs p USING (article_id, position) "
+        "WHERE p.text LIKE 'L’agence de renseignement%13 000 conteneurs%'",
+    )
+    assert pair == [(1,)]
+    assert query(warehouse, "SELECT count(*) FROM paragraph_clusters WHERE is_origin") == [(3,)]
