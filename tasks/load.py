@@ -71,6 +71,9 @@ def build_search_index(path: Path) -> bool:
     with connect(path) as con:
         if not load_fts(con):
             return False
+        # The index reads every paragraph: a bounded buffer keeps the run's memory flat as
+        # the warehouse grows (DuckDB spills or re-reads beyond it).
+        con.execute("SET memory_limit = '256MB'")
         run_script(con, "create_search_index")
     return True
 
