@@ -113,29 +113,21 @@ def cluster_command(warehouse: WarehouseOption = None) -> None:
 
     Example: depeche cluster --warehouse warehouse/depeche.duckdb
     """
-    from depeche.settings import load_settings
+    settings = _existing_warehouse(warehouse)
+    from flows.ingest import cluster as cluster_flow
 
+    _run_flow(
+        "cluster",
+        cluster_flow,
+        settings,
+        lambda n: f"{n} syndicated paragraph cluster(s) in {settings.warehouse}",
+    )
+
+
+def _run_flow(name: str, flow_fn, settings, render=None) -> None:  # type: ignore[no-untyped-def]
+    """Run a flow and print its result; any failure becomes one sentence, not a traceback."""
     try:
-        settings = load_settings(warehouse=warehouse)
-        if not settings.warehouse.exists():
-            raise WarehouseError(f"warehouse {settings.warehouse} does not exist")
-        _check_writable(settings.warehouse)
-        from flows.ingest import cluster as cluster_flow
-
-        clusters = cluster_flow(settings)
-    except DepecheError as exc:
-        _fail(str(exc))
-        return
-    except Exception as exc:
-        _fail(f"cluster failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
-        return
-    typer.echo(f"{clusters} syndicated paragraph cluster(s) in {settings.warehouse}")
-
-
-def _run_flow(name: str, flow_fn, settings) -> None:  # type: ignore[no-untyped-def]
-    """Run a flow and print its summary; any failure becomes one sentence, not a traceback."""
-    try:
-        summary = flow_fn(settings)
+        result = flow_fn(settings)
     except Exception as exc:
         cause = exc
         while cause.__cause__ is not None and not isinstance(cause, DepecheError):
@@ -143,7 +135,7 @@ def _run_flow(name: str, flow_fn, settings) -> None:  # type: ignore[no-untyped-
         message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         _fail(message if isinstance(cause, DepecheError) else f"{name} failed: {message}")
         return
-    typer.echo(_summary_text(summary))
+    typer.echo((render or _summary_text)(result))
 
 
 @app.command()
@@ -153,6 +145,14 @@ def reprocess(warehouse: WarehouseOption = None) -> None:
 
     Example: depeche reprocess --warehouse warehouse/depeche.duckdb
     """
+    settings = _existing_warehouse(warehouse)
+    from flows.ingest import reprocess as reprocess_flow
+
+    _run_flow("reprocess", reprocess_flow, settings)
+
+
+def _existing_warehouse(warehouse: Path | None):  # type: ignore[no-untyped-def]
+    """Settings for a command that works on an existing, writable warehouse; else exit."""
     from depeche.settings import load_settings
 
     try:
@@ -162,10 +162,7 @@ def reprocess(warehouse: WarehouseOption = None) -> None:
         _check_writable(settings.warehouse)
     except DepecheError as exc:
         _fail(str(exc))
-        return
-    from flows.ingest import reprocess as reprocess_flow
-
-    _run_flow("reprocess", reprocess_flow, settings)
+    return settings
 
 
 def _check_writable(path: Path) -> None:
