@@ -120,10 +120,6 @@ def canonical_url(url: str) -> str:
     return normal.split("#", 1)[0]
 
 
-def is_url(text: str) -> bool:
-    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text))
-
-
 def check_address(url: str, allow_private: bool) -> None:
     """Refuse non-HTTP schemes and, unless allowed, hosts that resolve to private ranges."""
     try:

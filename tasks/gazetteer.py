@@ -9,7 +9,6 @@ fallback for near-miss spellings ("Pyonyang" -> Pyongyang).
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -17,6 +16,8 @@ from importlib.resources import files
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+
+from tasks.clean import fold
 
 #: Cities smaller than this are left out: they are rarely news places, and with them the
 #: index grows large and ambiguous.
@@ -37,13 +38,6 @@ class Place:
     kind: str  # "country" or "city"
 
 
-def fold_name(text: str) -> str:
-    """Case, accent, hyphen and punctuation-insensitive form of a place name."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
-
-
 @cache
 def _index() -> tuple[dict[str, Place], dict[tuple[str, int], list[str]]]:
     """Folded name -> best place (countries first, then the most populous city)."""
@@ -62,7 +56,7 @@ def _index() -> tuple[dict[str, Place], dict[tuple[str, int], list[str]]]:
     index: dict[str, Place] = {}
 
     def add(name: str, place: Place, *, official: bool = True) -> None:
-        key = fold_name(name)
+        key = fold(name)
         if len(key) < (3 if official else 4):
             return
         current = index.get(key)
@@ -115,7 +109,7 @@ def lookup(name: str) -> tuple[Place, str, float] | None:
     Exact folded names first; then one edit away for names of 7 letters or more, with the
     same first letter (a typo, not another place).
     """
-    key = fold_name(name)
+    key = fold(name)
     if len(key) < 3 or name.isupper():
         return None  # acronyms ("NIS", "SBS") are organisations far more often than places
     index, buckets = _index()

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from tasks.clean import fold
 from tasks.documents import Document, Mention
 from tasks.gazetteer import Place, lookup
 
@@ -127,13 +127,6 @@ _ACRONYM_DEF = re.compile(
     r"(?P<exp>[A-ZÀ-Ý][\w’'-]*(?:\s+[\w’'-]+){1,8}?)\s*\((?P<acr>[A-Z][A-Z0-9&]{1,9})\)"
 )
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
-
-
-def fold(text: str) -> str:
-    """Case, accent, hyphen and punctuation-insensitive form."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
 def strip_honorifics(name: str) -> str:

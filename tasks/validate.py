@@ -53,17 +53,6 @@ class Batch:
     documents: dict[str, Document] = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    def drop_articles(self, article_ids: set[str]) -> None:
-        """Remove every row of the given articles from every table."""
-        if not article_ids:
-            return
-        for name, frame in self.frames.items():
-            if "article_id" in frame.columns:
-                keep = ~frame["article_id"].isin(article_ids)
-                self.frames[name] = frame[keep].reset_index(drop=True)
-        for article_id in article_ids:
-            self.documents.pop(article_id, None)
-
 
 QUANTITY_COLUMNS = [
     "article_id",
