@@ -19,7 +19,6 @@ $(STAMP): requirements.lock pyproject.toml
 ## run: set up, then ingest seeds/ into warehouse/depeche.duckdb
 run: $(STAMP)
 	$(BIN)/depeche ingest seeds
-	$(BIN)/depeche cluster
 
 ## test: set up, then lint and run the test suite
 test: $(STAMP)

@@ -107,20 +107,26 @@ def ingest(
     _run_flow("ingest", ingest_flow, settings)
 
 
-@app.command("cluster")
-def cluster_command(warehouse: WarehouseOption = None) -> None:
-    """Group syndicated paragraphs (near-duplicates across articles) in the warehouse.
+@app.command("regroup")
+def regroup_command(warehouse: WarehouseOption = None) -> None:
+    """Rebuild syndicated paragraph clusters, near-duplicates and stories from scratch.
 
-    Example: depeche cluster --warehouse warehouse/depeche.duckdb
+    Ingest keeps them up to date for new articles; regroup is for after a change of
+    threshold or of story_window_days.
+
+    Example: depeche regroup --warehouse warehouse/depeche.duckdb
     """
     settings = _existing_warehouse(warehouse)
-    from flows.ingest import cluster as cluster_flow
+    from flows.ingest import regroup as regroup_flow
 
     _run_flow(
-        "cluster",
-        cluster_flow,
+        "regroup",
+        regroup_flow,
         settings,
-        lambda n: f"{n} syndicated paragraph cluster(s) in {settings.warehouse}",
+        lambda s: (
+            f"{s.articles} article(s) regrouped into {s.stories} stor(y/ies) "
+            f"in {settings.warehouse}"
+        ),
     )
 
 
@@ -190,9 +196,11 @@ def _summary_text(summary) -> str:  # type: ignore[no-untyped-def]
         f"  sources found       {summary.sources}",
         f"  articles loaded     {summary.articles_new} new, {summary.articles_updated} updated",
         f"  sources unchanged   {summary.articles_unchanged} (skipped: same as last time)",
+        f"  duplicates          {summary.articles_duplicate} (same text as another article)",
         f"  paragraphs          {summary.paragraphs}",
         f"  entities            {summary.entities} ({summary.mentions} mentions)",
         f"  boilerplate removed {summary.boilerplate_lines} lines",
+        f"  stories             {summary.stories} touched",
         f"  rejects             {summary.rejects}",
     ]
     lines += [f"    {count} x {reason}" for reason, count in sorted(summary.reject_reasons.items())]

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     min_text_chars: int = Field(
         200, ge=0, description="Articles with less body text than this are rejected."
     )
+    story_window_days: int = Field(
+        7, ge=0, description="An article joins a story only within this many days of its span."
+    )
     spacy_model: str = Field("fr_core_news_md", description="spaCy model used for French NER.")
     ner_languages: tuple[str, ...] = Field(
         ("fr",), description="Languages the NER model is run on; others are skipped, with why."

@@ -14,9 +14,10 @@ from prefect.runtime import flow_run
 
 from depeche.settings import Settings
 from tasks.fetch import FetchResult
+from tasks.group import GroupStats, group_task, regroup_task
 from tasks.load import known_entities_task, load_batch, skip_unchanged
 from tasks.read import batched, discover
-from tasks.report import RunSummary, cluster_paragraphs, fail_run, finish_run, start_run
+from tasks.report import RunSummary, fail_run, finish_run, start_run
 from tasks.transform import Transformed, transform_batch
 from tasks.validate import validate_batch
 from tasks.web import (
@@ -136,6 +137,7 @@ def _ingest(settings: Settings, summary: RunSummary) -> RunSummary:
         summary.add(
             load_batch(settings.warehouse, Batch(), url_rejects, summary.run_id), url_rejects
         )
+    summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
     return finish_run(summary)
 
 
@@ -158,18 +160,12 @@ def reprocess(settings: Settings) -> RunSummary:
         stats = load_batch(settings.warehouse, batch, transformed.rejects + rejects, summary.run_id)
         summary.add(stats, transformed.rejects + rejects, 0, transformed.seconds)
         logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
+    summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
     return finish_run(summary)
 
 
-@flow(name="cluster", log_prints=False, validate_parameters=False)
-def cluster(settings: Settings) -> int:
-    """Group syndicated paragraphs across the whole warehouse.
-
-    Not part of ingest: it reads every paragraph, so it would make ingest's memory grow
-    with the warehouse (incremental clustering is still to come).
-    """
-    from tasks.report import RunSummary as Summary
-
-    return cluster_paragraphs(
-        Summary(run_id="cluster", warehouse=str(settings.warehouse), articles_new=1)
-    )
+@flow(name="regroup", log_prints=False, validate_parameters=False)
+def regroup(settings: Settings) -> GroupStats:
+    """Forget all grouping and group the whole warehouse again (ingest groups new articles
+    itself; this is for a changed threshold or window)."""
+    return regroup_task(settings.warehouse, settings.story_window_days)

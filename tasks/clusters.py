@@ -2,30 +2,32 @@
 rewritten) grouped into clusters, with the earliest-seen one marked as the origin.
 
 Similarity is the containment of word bigrams, |A ∩ B| / min(|A|, |B|), so that a wire
-paragraph merged into a longer one still matches. MinHash LSH (datasketch) on the same
-bigrams proposes candidate pairs; each is then checked exactly. Thresholds were measured
-on labelled pairs of the seeds (README, "Syndicated paragraphs").
+paragraph merged into a longer one still matches. MinHash LSH band keys (``tasks.lsh``)
+on the same bigrams propose candidate pairs; each is then checked exactly, and clusters
+are the connected components of the checked pairs. Thresholds were measured on labelled
+pairs of the seeds (README, "Syndicated paragraphs").
+
+The functions here are pure: ``tasks.group`` finds candidates for new paragraphs with a
+join on the keys stored in the warehouse; ``cluster`` does the same in memory for a
+whole set, and serves as the reference the incremental path must agree with.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
-from datasketch import MinHash, MinHashLSH
+from tasks.lsh import band_keys, bigrams, containment, signature_keys
 
-from tasks.clean import fold
+__all__ = ["MIN_WORDS", "THRESHOLD", "ClusterRow", "Para", "bigrams", "cluster", "containment"]
 
 #: Paragraphs shorter than this are too generic to call syndicated.
 MIN_WORDS = 12
 #: Containment at or above which two paragraphs are one syndicated text.
 THRESHOLD = 0.6
-#: Jaccard level at which LSH proposes candidates: well below every measured positive
-#: (0.26 the lowest), since LSH is probabilistic; candidates are then checked exactly.
-LSH_THRESHOLD = 0.1
-NUM_PERM = 128
+
+Key = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,10 @@ class Para:
     text: str
     order: tuple
 
+    @property
+    def key(self) -> Key:
+        return (self.article_id, self.position)
+
 
 @dataclass(slots=True)
 class ClusterRow:
@@ -47,71 +53,76 @@ class ClusterRow:
     is_origin: bool
 
 
-def bigrams(text: str) -> set[str]:
-    words = fold(text).split()
-    return {f"{a} {b}" for a, b in itertools.pairwise(words)}
+def eligible(text: str) -> bool:
+    return len(text.split()) >= MIN_WORDS
 
 
-def containment(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
+def keys_of(grams: list[frozenset[str]]):  # type: ignore[no-untyped-def]
+    """LSH band keys of paragraphs, from their bigrams (one row per paragraph)."""
+    return band_keys([signature_keys(g) for g in grams])
+
+
+def components(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable]]) -> list[list]:
+    """Connected components of a graph (union-find), each in the order nodes were given."""
+    parent: dict = {n: n for n in nodes}
+
+    def find(n):  # type: ignore[no-untyped-def]
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    groups: dict = {}
+    for n in parent:
+        groups.setdefault(find(n), []).append(n)
+    return list(groups.values())
+
+
+def cluster_rows(members: list[Para], grams_of: dict | None = None) -> list[ClusterRow]:
+    """The rows of one cluster, or none when all its paragraphs come from one article."""
+    if len({p.article_id for p in members}) < 2:
+        return []
+    grams_of = grams_of if grams_of is not None else {}
+    ordered = sorted(members, key=lambda p: p.order)
+    origin = ordered[0]
+    cluster_id = hashlib.sha256(f"{origin.article_id}:{origin.position}".encode()).hexdigest()[:16]
+    grams = grams_of.get(origin.key) or bigrams(origin.text)
+    return [
+        ClusterRow(
+            cluster_id,
+            p.article_id,
+            p.position,
+            1.0
+            if p is origin
+            else round(containment(grams_of.get(p.key) or bigrams(p.text), grams), 4),
+            p is origin,
+        )
+        for p in ordered
+    ]
 
 
 def cluster(paragraphs: Iterable[Para]) -> list[ClusterRow]:
-    """Cluster near-duplicate paragraphs of different articles (singletons left out).
-
-    Identical texts (same bigram set) are joined directly and enter the LSH index once:
-    copies are the common case of syndication, and this keeps the index small.
-    """
-    items = [p for p in paragraphs if len(p.text.split()) >= MIN_WORDS]
-    shingles = [frozenset(bigrams(p.text)) for p in items]
-    parent = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first_of: dict[frozenset[str], int] = {}
-    for i, sh in enumerate(shingles):
-        if sh in first_of:
-            parent[find(i)] = find(first_of[sh])  # an exact copy
-        else:
-            first_of[sh] = i
-    unique = list(first_of.values())
-    hashes = MinHash.bulk(
-        [[s.encode("utf-8") for s in shingles[i]] for i in unique], num_perm=NUM_PERM
-    )
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    with lsh.insertion_session() as session:
-        for i, m in zip(unique, hashes, strict=True):
-            session.insert(i, m, check_duplication=False)
-    for i, m in zip(unique, hashes, strict=True):
-        for j in lsh.query(m):
-            if j <= i or find(i) == find(j):
-                continue
-            if containment(shingles[i], shingles[j]) >= THRESHOLD:
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        groups.setdefault(find(i), []).append(i)
+    """Cluster near-duplicate paragraphs of different articles, all in memory."""
+    items = [p for p in paragraphs if eligible(p.text)]
+    grams = [bigrams(p.text) for p in items]
+    keys = keys_of(grams)
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for i, row in enumerate(keys):
+        for band, key in enumerate(row.tolist()):
+            buckets.setdefault((band, key), []).append(i)
+    pairs = {(i, j) for group in buckets.values() for i in group for j in group if i < j}
+    edges = [
+        (i, j)
+        for i, j in sorted(pairs)
+        if items[i].article_id != items[j].article_id
+        and containment(grams[i], grams[j]) >= THRESHOLD
+    ]
+    grams_of = {p.key: g for p, g in zip(items, grams, strict=True)}
     rows: list[ClusterRow] = []
-    for members in groups.values():
-        if len({items[i].article_id for i in members}) < 2:
-            continue
-        origin = min(members, key=lambda i: items[i].order)
-        key = f"{items[origin].article_id}:{items[origin].position}"
-        cluster_id = hashlib.sha256(key.encode()).hexdigest()[:16]
-        for i in sorted(members, key=lambda i: items[i].order):
-            rows.append(
-                ClusterRow(
-                    cluster_id,
-                    items[i].article_id,
-                    items[i].position,
-                    round(containment(shingles[i], shingles[origin]), 4),
-                    i == origin,
-                )
-            )
+    for members in components(range(len(items)), edges):
+        rows += cluster_rows([items[i] for i in members], grams_of)
     return rows

@@ -182,6 +182,7 @@ class LoadStats:
 
     new: int = 0
     updated: int = 0
+    duplicates: int = 0  # same cleaned text as another article: loaded as its source
     paragraphs: int = 0
     boilerplate: int = 0
     mentions: int = 0
@@ -254,8 +255,6 @@ def load(
                         {"ids": ids},
                     ).fetchall()
                 }
-                stats.updated = len(existing)
-                stats.new = len(ids) - len(existing)
                 for name in (
                     "articles",
                     "paragraphs",
@@ -267,9 +266,15 @@ def load(
                 ):
                     con.register(f"batch_{name}", _arrow(frames[name]))
                 run_script(con, "merge_batch", {"run_id": run_id, "ingested_at": now})
-                stats.paragraphs = len(frames["paragraphs"])
-                stats.boilerplate = len(frames["boilerplate"])
-                stats.mentions = len(frames["mentions"])
+                duplicates = {
+                    r[0] for r in con.execute("SELECT source_id FROM batch_duplicates").fetchall()
+                }
+                stats.duplicates = len(duplicates)
+                stats.updated = len(existing - duplicates)
+                stats.new = len(set(ids) - existing - duplicates)
+                for name in ("paragraphs", "boilerplate", "mentions"):
+                    kept = ~frames[name]["article_id"].isin(duplicates)
+                    setattr(stats, name, int(kept.sum()))
             if rejects:
                 con.register("batch_rejects", _arrow(rejects_frame(rejects, run_id)))
                 run_script(con, "insert_rejects", {"rejected_at": now})

@@ -41,6 +41,8 @@ class RunSummary:
     articles_new: int = 0
     articles_updated: int = 0
     articles_unchanged: int = 0
+    articles_duplicate: int = 0
+    stories: int = 0
     paragraphs: int = 0
     boilerplate_lines: int = 0
     mentions: int = 0
@@ -63,6 +65,7 @@ class RunSummary:
             self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + spent
         self.articles_new += stats.new
         self.articles_updated += stats.updated
+        self.articles_duplicate += stats.duplicates
         self.paragraphs += stats.paragraphs
         self.boilerplate_lines += stats.boilerplate
         self.mentions += stats.mentions
@@ -109,6 +112,8 @@ def markdown(summary: RunSummary) -> str:
         f"| articles new | {summary.articles_new} |",
         f"| articles updated | {summary.articles_updated} |",
         f"| articles unchanged | {summary.articles_unchanged} |",
+        f"| duplicates (same text as another article) | {summary.articles_duplicate} |",
+        f"| stories touched | {summary.stories} |",
         f"| paragraphs | {summary.paragraphs} |",
         f"| boilerplate lines removed | {summary.boilerplate_lines} |",
         f"| entities | {summary.entities} |",
@@ -128,38 +133,6 @@ def markdown(summary: RunSummary) -> str:
         lines += ["", "## Rejects by reason", "", "| stage: reason | count |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(summary.reject_reasons.items())]
     return "\n".join(lines)
-
-
-@task(name="cluster_paragraphs", cache_policy=NONE, retries=2, retry_delay_seconds=2)
-def cluster_paragraphs(summary: RunSummary) -> int:
-    """Group syndicated paragraphs across the warehouse; returns the number of clusters."""
-    import pandas as pd
-    import pyarrow as pa
-
-    from tasks.clusters import Para, cluster
-    from tasks.load import sql, statements
-
-    warehouse = Path(summary.warehouse)
-    if not (summary.articles_new or summary.articles_updated):
-        return -1  # nothing changed: the clusters stand
-    with connect(warehouse) as con:
-        rows = con.execute(statements(sql("select_paragraphs_to_cluster"))[0]).fetchall()
-        clustered = cluster(Para(a, p, t, (at, a, p)) for a, p, t, at in rows)
-        frame = pd.DataFrame(
-            [
-                (c.cluster_id, c.article_id, c.position, c.similarity, c.is_origin)
-                for c in clustered
-            ],
-            columns=["cluster_id", "article_id", "position", "similarity", "is_origin"],
-        )
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM paragraph_clusters")
-        con.register("batch_clusters", pa.Table.from_pandas(frame, preserve_index=False))
-        con.execute("INSERT INTO paragraph_clusters BY NAME SELECT * FROM batch_clusters")
-        con.execute("COMMIT")
-    count = frame["cluster_id"].nunique()
-    get_run_logger().info("%s: %d syndicated paragraph cluster(s)", warehouse, count)
-    return int(count)
 
 
 @task(name="finish_run", cache_policy=NONE, retries=2, retry_delay_seconds=2)

@@ -37,7 +37,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["sql"], ["reprocess"], ["cluster"]])
+@pytest.mark.parametrize("command", [[], ["ingest"], ["sql"], ["reprocess"], ["regroup"]])
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -96,7 +96,7 @@ def test_sql_does_not_lock_out_other_readers(ingested: Path) -> None:
             ["sql", "select 1", "-w", "no/such.duckdb"],
             "depeche: warehouse no/such.duckdb does not exist; run `depeche ingest` first",
         ),
-        (["cluster", "-w", "no/such.duckdb"], "depeche: warehouse no/such.duckdb does not exist"),
+        (["regroup", "-w", "no/such.duckdb"], "depeche: warehouse no/such.duckdb does not exist"),
         (["reprocess", "-w", "no/such.duckdb"], "depeche: warehouse no/such.duckdb does not exist"),
     ],
 )

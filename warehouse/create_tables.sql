@@ -26,6 +26,25 @@ CREATE TABLE IF NOT EXISTS articles (
     run_id           VARCHAR NOT NULL,   -- the run that last loaded it
     ingested_at      TIMESTAMP NOT NULL
 );
+-- Added with stories; ADD COLUMN IF NOT EXISTS upgrades older warehouses.
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS first_seen TIMESTAMP;  -- first load, kept on updates
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS text_hash VARCHAR;     -- sha256 of the cleaned text
+UPDATE articles SET first_seen = ingested_at WHERE first_seen IS NULL;
+UPDATE articles SET text_hash = sha256(text) WHERE text_hash IS NULL;
+
+-- Every source (path or URL) of an article: several when the same cleaned text came
+-- from several places (exact duplicates are one article).
+CREATE TABLE IF NOT EXISTS article_sources (
+    article_id VARCHAR NOT NULL,
+    source_id  VARCHAR NOT NULL,         -- the id this source would have on its own
+    source_uri VARCHAR NOT NULL,
+    url        VARCHAR,
+    first_seen TIMESTAMP NOT NULL,
+    run_id     VARCHAR NOT NULL          -- the run that last saw it
+);
+INSERT INTO article_sources
+SELECT article_id, article_id, source_uri, url, first_seen, run_id FROM articles
+WHERE article_id NOT IN (SELECT source_id FROM article_sources);
 
 CREATE TABLE IF NOT EXISTS paragraphs (
     article_id VARCHAR NOT NULL,
@@ -94,6 +113,48 @@ CREATE TABLE IF NOT EXISTS paragraph_clusters (
     is_origin  BOOLEAN NOT NULL          -- the earliest-seen paragraph of the cluster
 );
 
+-- LSH band keys of paragraphs and articles (tasks/lsh.py): new texts find their
+-- near-duplicate candidates by a join on these, without rereading the warehouse.
+CREATE TABLE IF NOT EXISTS paragraph_bands (
+    article_id VARCHAR NOT NULL,
+    position   INTEGER NOT NULL,
+    band       UTINYINT NOT NULL,
+    bucket     BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS article_bands (
+    article_id VARCHAR NOT NULL,
+    band       UTINYINT NOT NULL,
+    bucket     BIGINT NOT NULL
+);
+
+-- Near-duplicate articles (the same text lightly edited): one row per pair.
+CREATE TABLE IF NOT EXISTS near_duplicates (
+    article_id VARCHAR NOT NULL,         -- the later-seen article
+    similar_to VARCHAR NOT NULL,         -- the earlier-seen one
+    similarity DOUBLE NOT NULL           -- Jaccard of word 3-shingles
+);
+
+-- Stories: articles about one event, grouped incrementally (tasks/stories.py).
+CREATE TABLE IF NOT EXISTS stories (
+    story_id   VARCHAR PRIMARY KEY,      -- stable: derived from the story's first article
+    label      VARCHAR NOT NULL,         -- most central entities: first headline
+    headline   VARCHAR NOT NULL,         -- the first article's title
+    entities   VARCHAR[] NOT NULL,       -- up to three most central entities
+    first_seen TIMESTAMP NOT NULL,       -- earliest article (publication date, else first load)
+    last_seen  TIMESTAMP NOT NULL,       -- latest article
+    articles   INTEGER NOT NULL,
+    sources    INTEGER NOT NULL,         -- distinct sites or files
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_articles (
+    story_id     VARCHAR NOT NULL,
+    article_id   VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,       -- the article version grouped (a new one regroups)
+    score        DOUBLE NOT NULL,        -- closeness to the story when it joined
+    reason       VARCHAR NOT NULL,       -- first | syndicated paragraphs | near duplicate | entities
+    joined_at    TIMESTAMP NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS rejects (
     run_id      VARCHAR NOT NULL,
     source_uri  VARCHAR NOT NULL,
@@ -148,3 +209,5 @@ CREATE TABLE IF NOT EXISTS runs (
     rejects            INTEGER,
     pipeline_version   VARCHAR
 );
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS articles_duplicate INTEGER;  -- same text as another
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS stories INTEGER;             -- stories touched

@@ -25,6 +25,8 @@ UPDATE runs SET
     articles_new = $articles_new,
     articles_updated = $articles_updated,
     articles_unchanged = $articles_unchanged,
+    articles_duplicate = $articles_duplicate,
+    stories = $stories,
     paragraphs = $paragraphs,
     boilerplate_lines = $boilerplate_lines,
     entities = (SELECT count(DISTINCT m.entity_id) FROM mentions m

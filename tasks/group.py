@@ -1,0 +1,323 @@
+"""Stage 10, group: syndicated paragraphs, near-duplicate articles and stories, kept up
+to date incrementally at the end of each run.
+
+Only the articles grouping has not seen in their current version are processed, in
+chunks, so a run's cost follows what it loaded, not the size of the warehouse: their
+LSH band keys are stored, candidates come from one join on those keys, each candidate
+is checked exactly (``tasks.clusters``), and stories are extended in time order
+(``tasks.stories``). ``regroup`` forgets everything and groups the whole warehouse again
+the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+from tasks.clusters import THRESHOLD, Para, cluster_rows, components, eligible, keys_of
+from tasks.load import connect, run_script, statements
+from tasks.lsh import BANDS, band_keys, bigrams, containment, jaccard, shingles, signature_keys
+from tasks.stories import ArticleProfile, StoryState, assign, idf
+from warehouse import sql
+
+#: Jaccard of word 3-shingles at or above which two articles are near-duplicates
+#: (measured on labelled pairs, README "Duplicates").
+NEAR_DUPLICATE = 0.3
+#: Articles grouped per pass: bounds memory whatever the size of a run.
+CHUNK = 1000
+#: An entity named by more than this share of the articles does not make stories
+#: candidates by itself (it still counts in the similarity, with a low weight).
+COMMON_SHARE = 0.05
+
+
+@dataclass
+class GroupStats:
+    articles: int = 0
+    clusters: int = 0  # clusters written (new or rebuilt)
+    near_duplicates: int = 0
+    stories: int = 0  # stories touched
+    seconds: float = 0.0
+
+
+def _select(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[tuple]:
+    return con.execute(statements(sql(name))[0], params or None).fetchall()
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register(name, pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _register_ids(con: duckdb.DuckDBPyConnection, name: str, column: str, ids) -> None:  # type: ignore[no-untyped-def]
+    con.register(
+        name,
+        pa.table(
+            {column: pa.array(sorted(ids) if isinstance(ids, set) else list(ids), pa.string())}
+        ),
+    )
+
+
+def _bands_frame(ids: list[tuple], keys, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Band rows (id columns..., band, bucket) for the non-empty key rows."""
+    import numpy as np
+
+    nonempty = keys.any(axis=1) if len(ids) else np.zeros(0, dtype=bool)
+    kept = [ident for ident, keep in zip(ids, nonempty.tolist(), strict=True) if keep]
+    frame = pd.DataFrame(
+        {
+            name: np.repeat(np.asarray([ident[i] for ident in kept], dtype=object), BANDS)
+            for i, name in enumerate(columns)
+        }
+    )
+    frame["band"] = np.tile(np.arange(BANDS, dtype=np.uint8), len(kept))
+    frame["bucket"] = keys[nonempty].reshape(-1).astype(np.int64)
+    return frame
+
+
+def _cluster_paragraphs(
+    con: duckdb.DuckDBPyConnection, chunk: list[str], dirty: list[tuple]
+) -> int:
+    """Band the chunk's paragraphs, check their candidates, rewrite the clusters they join."""
+    rows = _select(con, "group_chunk_paragraphs")
+    kept = [(a, p, t) for a, p, t in rows if eligible(t)]
+    grams_of: dict[tuple[str, int], frozenset[str]] = {(a, p): bigrams(t) for a, p, t in kept}
+    keys = keys_of(list(grams_of.values()))
+    bands = _bands_frame([(a, p) for a, p, _ in kept], keys, ["article_id", "position"])
+    if len(bands):
+        _register(con, "new_bands", bands)
+        con.execute("INSERT INTO paragraph_bands BY NAME SELECT * FROM new_bands")
+        con.unregister("new_bands")
+    probe = pd.DataFrame(
+        [(a, p) for a, p, _ in kept] + dirty, columns=["article_id", "position"]
+    ).drop_duplicates()
+    if not len(probe):
+        return 0
+    _register(con, "probe", probe)
+    pairs = _select(con, "group_paragraph_candidates")
+    nodes = pd.DataFrame(
+        list(probe.itertuples(index=False, name=None)) + [(b, q) for _, _, b, q in pairs],
+        columns=["article_id", "position"],
+    ).drop_duplicates()
+    _register(con, "nodes", nodes)
+    info = _select(con, "group_paragraph_nodes")
+    paras = {(a, p): Para(a, p, t, (seen, a, p)) for a, p, t, seen, _ in info}
+    for key, para in paras.items():
+        if key not in grams_of:
+            grams_of[key] = bigrams(para.text)
+    old_clusters: dict[str, list[tuple[str, int]]] = {}
+    for a, p, _, _, cluster_id in info:
+        if cluster_id is not None:
+            old_clusters.setdefault(cluster_id, []).append((a, p))
+    edges = [
+        ((a, p), (b, q))
+        for a, p, b, q in pairs
+        if (a, p) in paras
+        and (b, q) in paras
+        and containment(grams_of[(a, p)], grams_of[(b, q)]) >= THRESHOLD
+    ]
+    edges += [e for members in old_clusters.values() for e in itertools.pairwise(members)]
+    out = []
+    for members in components(paras, edges):
+        out += cluster_rows([paras[k] for k in members], grams_of)
+    frame = pd.DataFrame(
+        [(r.cluster_id, r.article_id, r.position, r.similarity, r.is_origin) for r in out],
+        columns=["cluster_id", "article_id", "position", "similarity", "is_origin"],
+    )
+    con.execute(
+        "DELETE FROM paragraph_clusters WHERE list_contains($ids, cluster_id)",
+        {"ids": list(old_clusters)},
+    )
+    _register(con, "new_clusters", frame)
+    con.execute("INSERT INTO paragraph_clusters BY NAME SELECT * FROM new_clusters")
+    for name in ("probe", "nodes", "new_clusters"):
+        con.unregister(name)
+    return int(frame["cluster_id"].nunique()) if len(frame) else 0
+
+
+def _near_duplicates(con: duckdb.DuckDBPyConnection, chunk: list[str]) -> int:
+    """Band the chunk's articles and link those close to an article seen before or with."""
+    texts = con.execute(
+        "SELECT article_id, text FROM articles WHERE article_id IN (SELECT article_id FROM chunk)"
+    ).fetchall()
+    grams = {a: shingles(t) for a, t in texts}
+    keys = band_keys([signature_keys(grams[a]) for a, _ in texts])
+    bands = _bands_frame([(a,) for a, _ in texts], keys, ["article_id"])
+    if len(bands):
+        _register(con, "new_bands", bands)
+        con.execute("INSERT INTO article_bands BY NAME SELECT * FROM new_bands")
+        con.unregister("new_bands")
+    links = {}
+    for a, b, text_a, text_b, seen_a, seen_b in _select(con, "group_article_candidates"):
+        later, earlier = (a, b) if (seen_a, a) > (seen_b, b) else (b, a)
+        if (later, earlier) in links:
+            continue
+        if a not in grams:
+            grams[a] = shingles(text_a)
+        if b not in grams:
+            grams[b] = shingles(text_b)
+        similarity = jaccard(grams[a], grams[b])
+        if similarity >= NEAR_DUPLICATE:
+            links[(later, earlier)] = round(similarity, 4)
+    frame = pd.DataFrame(
+        [(a, b, s) for (a, b), s in links.items()],
+        columns=["article_id", "similar_to", "similarity"],
+    )
+    if len(frame):
+        _register(con, "new_links", frame)
+        con.execute(
+            "INSERT INTO near_duplicates BY NAME SELECT * FROM new_links n WHERE NOT EXISTS ("
+            "SELECT 1 FROM near_duplicates d WHERE d.article_id = n.article_id "
+            "AND d.similar_to = n.similar_to)"
+        )
+        con.unregister("new_links")
+    return len(frame)
+
+
+def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) -> set[str]:
+    """Attach the chunk's articles to stories; returns the stories touched."""
+    profiles = [
+        ArticleProfile(
+            article_id=a,
+            when=happened,
+            entities=dict(entities or {}),
+            clusters=frozenset(clusters or ()),
+            near=frozenset(near or ()),
+        )
+        for a, happened, entities, clusters, near in _select(con, "group_profiles")
+    ]
+    if not profiles:
+        return set()
+    frequency = _select(con, "group_entity_frequency")
+    total = frequency[0][2] if frequency else 0
+    limit = max(50, COMMON_SHARE * total)
+    _register_ids(con, "common", "entity_id", [e for e, n, _ in frequency if n > limit])
+    earliest = min(p.when for p in profiles)
+    latest = max(p.when for p in profiles)
+    stories = [
+        StoryState(
+            story_id=s,
+            first=first,
+            last=last,
+            members=set(members or ()),
+            clusters=set(clusters or ()),
+            vector=dict(vector or {}),
+        )
+        for s, first, last, members, clusters, vector in _select(
+            con,
+            "group_candidate_stories",
+            {"earliest": earliest, "latest": latest, "window_days": window_days},
+        )
+    ]
+    content = dict(
+        con.execute(
+            "SELECT article_id, content_hash FROM articles "
+            "WHERE article_id IN (SELECT article_id FROM chunk)"
+        ).fetchall()
+    )
+    grouping = assign(profiles, stories, idf({e: n for e, n, _ in frequency}, total), window_days)
+    assignments = grouping.assignments
+    for gone, kept in grouping.merged.items():
+        con.execute(
+            "UPDATE story_articles SET story_id = $kept WHERE story_id = $gone",
+            {"kept": kept, "gone": gone},
+        )
+    frame = pd.DataFrame(
+        [
+            (x.story_id, x.article_id, content[x.article_id], x.score, x.reason, now)
+            for x in assignments
+        ],
+        columns=["story_id", "article_id", "content_hash", "score", "reason", "joined_at"],
+    )
+    _register(con, "new_members", frame)
+    con.execute("INSERT INTO story_articles BY NAME SELECT * FROM new_members")
+    con.unregister("new_members")
+    con.unregister("common")
+    return set(grouping.touched) | set(grouping.merged)
+
+
+def group(warehouse: Path, window_days: int = 7) -> GroupStats:
+    """Group every article not grouped in its current version; see the module doc."""
+    started = datetime.now()
+    stats = GroupStats()
+    with connect(warehouse) as con:
+        pending = [r[0] for r in _select(con, "group_pending")]
+        stats.articles = len(pending)
+        con.execute("BEGIN TRANSACTION")
+        _register_ids(con, "pending", "article_id", pending)
+        run_script(con, "group_forget")
+        dirty = [tuple(r) for r in con.execute("SELECT * FROM dirty_paragraphs").fetchall()]
+        touched = {r[0] for r in con.execute("SELECT story_id FROM left_stories").fetchall()}
+        for start in range(0, len(pending) or (1 if dirty else 0), CHUNK):
+            chunk = pending[start : start + CHUNK]
+            _register_ids(con, "chunk", "article_id", chunk)
+            stats.clusters += _cluster_paragraphs(con, chunk, dirty if start == 0 else [])
+            stats.near_duplicates += _near_duplicates(con, chunk)
+            new = _stories(con, window_days, started)
+            touched |= new
+            if new:  # later chunks must see the stories this one extended
+                _register_ids(con, "touched", "story_id", new)
+                run_script(con, "group_update_stories", {"now": started})
+            con.unregister("chunk")
+        if touched:
+            _register_ids(con, "touched", "story_id", touched)
+            run_script(con, "group_update_stories", {"now": started})
+        con.execute("COMMIT")
+    stats.stories = len(touched)
+    stats.seconds = (datetime.now() - started).total_seconds()
+    return stats
+
+
+@task(name="group", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def group_task(warehouse: Path, window_days: int) -> GroupStats:
+    """Group the run's new and updated articles (I/O: retried; one transaction)."""
+    stats = group(warehouse, window_days)
+    get_run_logger().info(
+        "%s: grouped %d article(s): %d paragraph cluster(s) written, %d near-duplicate(s), "
+        "%d stor(y/ies) touched in %.1f s",
+        warehouse,
+        stats.articles,
+        stats.clusters,
+        stats.near_duplicates,
+        stats.stories,
+        stats.seconds,
+    )
+    return stats
+
+
+@task(name="regroup", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def regroup_task(warehouse: Path, window_days: int) -> GroupStats:
+    """Forget all grouping and group the whole warehouse again (I/O: retried)."""
+    stats = regroup(warehouse, window_days)
+    get_run_logger().info(
+        "%s: regrouped %d article(s) into %d stor(y/ies) in %.1f s",
+        warehouse,
+        stats.articles,
+        stats.stories,
+        stats.seconds,
+    )
+    return stats
+
+
+def regroup(warehouse: Path, window_days: int = 7) -> GroupStats:
+    """Forget all grouping and group the whole warehouse again, oldest articles first."""
+    with connect(warehouse) as con:
+        for table in (
+            "paragraph_clusters",
+            "paragraph_bands",
+            "article_bands",
+            "near_duplicates",
+            "story_articles",
+            "stories",
+        ):
+            con.execute(f"DELETE FROM {table}")
+    return group(warehouse, window_days)
+
+
+__all__ = ["BANDS", "GroupStats", "group", "group_task", "regroup", "regroup_task"]

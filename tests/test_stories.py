@@ -1,0 +1,153 @@
+"""Duplicates, near-duplicates and stories, through the ingest flow on real files."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from depeche.settings import load_settings
+from tasks.clusters import Para, cluster
+from tasks.group import NEAR_DUPLICATE
+from tests.helpers import SEEDS, query
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+STORY = "SELECT story_id FROM stories"
+MEMBERS = (
+    "SELECT s.story_id, list(a.source_uri ORDER BY a.source_uri) FROM story_articles s "
+    "JOIN articles a USING (article_id) GROUP BY 1 ORDER BY 1"
+)
+
+
+def _ingest(sources: list[Path], warehouse: Path, **kw):  # type: ignore[no-untyped-def]
+    from flows.ingest import ingest
+
+    return ingest(load_settings(sources=sources, warehouse=warehouse, **kw))
+
+
+def _names(uris: list[str]) -> list[str]:
+    return sorted(Path(u).name for u in uris)
+
+
+def test_seeds_form_one_story_and_unrelated_articles_stay_apart(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    from benchmarks.stories import labelled_corpus
+
+    corpus = labelled_corpus(tmp_path / "corpus", hipe=30)
+    summary = _ingest([corpus], warehouse)
+    assert summary.articles_new >= 40
+    stories = dict(query(warehouse, MEMBERS))
+    seed_names = sorted(p.name for p in SEEDS.iterdir())
+    seed_story = [s for s, members in stories.items() if "000_" in members[0]]
+    assert len(seed_story) == 1
+    assert _names(stories[seed_story[0]]) == seed_names  # all five seeds, nothing else
+    ((label, headline, articles),) = query(
+        warehouse,
+        "SELECT label, headline, articles FROM stories WHERE story_id = ?",
+        [seed_story[0]],
+    )
+    # The headline is the story's first article's (the one that founded it).
+    assert articles == 5 and query(
+        warehouse,
+        "SELECT a.title FROM story_articles s JOIN articles a USING (article_id) "
+        "WHERE s.reason = 'first' AND s.story_id = ?",
+        [seed_story[0]],
+    ) == [(headline,)]
+    assert label.startswith("Corée du Nord, Russie") and label.endswith(headline)
+
+
+def test_grouping_is_incremental_and_stable(tmp_path: Path) -> None:
+    seeds = sorted(SEEDS.iterdir())
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for path in seeds[:3]:
+        shutil.copy(path, first)
+    for path in seeds[3:]:
+        shutil.copy(path, second)
+    split = tmp_path / "split.duckdb"
+    _ingest([first], split)
+    before = {story for (story,) in query(split, STORY)}
+    _ingest([first, second], split)  # the first three are unchanged: only two new ones
+    whole = tmp_path / "whole.duckdb"
+    _ingest([first, second], whole)
+    # The story grew in place (an id of the first run; two early stories merged when the
+    # later articles linked them), with the members a single run gives.
+    ((story, members),) = query(split, MEMBERS)
+    assert story in before and _names(members) == sorted(p.name for p in seeds)
+    ((whole_story, whole_members),) = query(whole, MEMBERS)
+    assert _names(whole_members) == _names(members)
+    clusters = "SELECT * FROM paragraph_clusters ORDER BY ALL"
+    assert query(split, clusters) == query(whole, clusters)
+    # The incremental clusters are the ones the in-memory reference finds.
+    rows = query(
+        whole,
+        "SELECT p.article_id, p.position, p.text, a.first_seen FROM paragraphs p "
+        "JOIN articles a USING (article_id) WHERE kind = 'body'",
+    )
+    reference = cluster(Para(a, p, t, (s, a, p)) for a, p, t, s in rows)
+    assert sorted((r.cluster_id, r.article_id, r.position) for r in reference) == sorted(
+        (c, a, p) for c, a, p, _, _ in query(whole, clusters)
+    )
+    # An unchanged rerun touches nothing; regrouping from scratch gives the same ids.
+    assert _ingest([first, second], whole).stories == 0
+    from flows.ingest import regroup
+
+    regroup(load_settings(warehouse=whole))
+    assert query(whole, STORY) == [(whole_story,)]
+    assert query(whole, clusters) == query(split, clusters)
+
+
+def test_exact_duplicates_are_one_article_with_every_source(
+    seed_copy: Path, warehouse: Path
+) -> None:
+    original = seed_copy / "002_742c2e54956e4d5d.txt"
+    shutil.copy(original, seed_copy / "mirror_of_002.txt")
+    summary = _ingest([seed_copy], warehouse)
+    assert (summary.articles_new, summary.articles_duplicate) == (5, 1)
+    assert query(warehouse, "SELECT count(*) FROM articles") == [(5,)]
+    rows = query(
+        warehouse,
+        "SELECT article_id, list(source_uri ORDER BY source_uri) FROM article_sources "
+        "GROUP BY 1 HAVING count(*) > 1",
+    )
+    assert len(rows) == 1 and _names(rows[0][1]) == [original.name, "mirror_of_002.txt"]
+    assert query(warehouse, "SELECT articles_duplicate FROM runs") == [(1,)]
+    # The copy is a source now: unchanged, it is skipped like any other next time.
+    again = _ingest([seed_copy], warehouse)
+    assert (again.articles_new, again.articles_unchanged) == (0, 6)
+    # Edited, it becomes an article of its own and leaves the first one's sources.
+    (seed_copy / "mirror_of_002.txt").write_text(
+        original.read_text("utf-8") + "\n\nUn paragraphe ajouté par le second site.", "utf-8"
+    )
+    edited = _ingest([seed_copy], warehouse)
+    assert (edited.articles_new, edited.articles_duplicate) == (1, 0)
+    assert query(warehouse, "SELECT count(*) FROM article_sources") == [(6,)]
+    assert query(warehouse, "SELECT count(DISTINCT article_id) FROM article_sources") == [(6,)]
+
+
+def test_near_duplicate_articles_are_linked_and_distinct_ones_are_not(
+    seed_copy: Path, warehouse: Path
+) -> None:
+    from benchmarks.stories import republished
+
+    original = seed_copy / "001_ab8cf38a567ce122.txt"
+    copy = republished(original.read_text("utf-8"), random.Random(1))
+    (seed_copy / "republished_001.txt").write_text(copy, "utf-8")
+    _ingest([seed_copy], warehouse)
+    links = query(
+        warehouse,
+        "SELECT a.source_uri, b.source_uri, d.similarity FROM near_duplicates d "
+        "JOIN articles a ON a.article_id = d.article_id "
+        "JOIN articles b ON b.article_id = d.similar_to",
+    )
+    assert len(links) == 1  # the five seeds share wire copy but are not near-duplicates
+    assert {Path(links[0][0]).name, Path(links[0][1]).name} == {
+        original.name,
+        "republished_001.txt",
+    }
+    assert links[0][2] >= NEAR_DUPLICATE
