@@ -151,3 +151,49 @@ def test_near_duplicate_articles_are_linked_and_distinct_ones_are_not(
         "republished_001.txt",
     }
     assert links[0][2] >= NEAR_DUPLICATE
+
+
+def test_analysis_views_on_the_seeds(seed_copy: Path, warehouse: Path) -> None:
+    _ingest([seed_copy], warehouse)
+
+    def by_name(sql: str) -> list[tuple]:
+        return [(Path(r[0]).name[:3], *r[1:]) for r in query(warehouse, sql)]
+
+    claims = by_name(
+        "SELECT source, unit_key, figures FROM story_claims "
+        "WHERE unit_key IN ('soldat', 'conteneur') ORDER BY unit_key, source"
+    )
+    assert claims == [
+        ("001", "conteneur", [13000.0]),
+        ("002", "conteneur", [13000.0]),
+        ("000", "soldat", [10000.0]),
+        ("001", "soldat", [10000.0]),
+        ("002", "soldat", [1500.0, 10000.0]),
+        ("003", "soldat", [10000.0]),
+        ("004", "soldat", [11000.0]),
+    ]
+    timeline = by_name("SELECT source, reason FROM story_timeline ORDER BY happened, source")
+    assert [t[0] for t in timeline] == ["000", "001", "002", "003", "004"]
+    reasons = sorted(t[1] for t in timeline)
+    assert reasons.count("first") == 1  # the story's founder; the others joined it
+    assert set(reasons) <= {"first", "syndicated paragraphs", "entities"}
+    pairs = query(
+        warehouse,
+        "SELECT articles FROM story_entity_pairs "
+        "WHERE entity = 'Corée du Nord' AND other_entity = 'Russie'",
+    )
+    assert pairs == [(5,)]
+    shin = by_name(
+        "SELECT source, mentions FROM entity_mentions_by_source "
+        "WHERE name = 'Shin Won-sik' ORDER BY source"
+    )
+    assert shin == [("000", 3), ("001", 2), ("003", 2)]
+    assert query(
+        warehouse,
+        "SELECT sum(mentions) FROM entity_mentions_by_article WHERE name = 'Shin Won-sik'",
+    ) == [(7,)]
+    removed = by_name(
+        "SELECT source, rule, lines FROM removals_by_rule_and_site ORDER BY rule, source"
+    )
+    assert ("001", "nav_crumb", 1) in removed and ("000", "stray_code", 1) in removed
+    assert sum(r[2] for r in removed) == 9
