@@ -55,6 +55,7 @@ def batch_runner(settings: Settings) -> Iterator[BatchRunner]:
         yield BatchRunner(context.task_runner, 2, settings.workers, "local")
         return
     with ExitStack() as stack:
+        stack.enter_context(_api_for_workers(settings))
         runner = stack.enter_context(_dask_runner(settings))
         try:
             threads = sum(runner.client.nthreads().values())
@@ -63,6 +64,33 @@ def batch_runner(settings: Settings) -> Iterator[BatchRunner]:
         where = settings.dask_address or f"LocalCluster of {settings.workers} process(es)"
         # One batch per Dask thread, plus one queued so that no worker waits for the flow.
         yield BatchRunner(runner, max(threads, 1) + 1, 1, f"Dask {where}")
+
+
+@contextmanager
+def _api_for_workers(settings: Settings) -> Iterator[None]:
+    """Dask workers report their task runs to the flow's Prefect API, whose address they
+    get with the task. Without a server (``PREFECT_API_URL`` unset) the flow's process runs
+    a temporary one; each worker would start its own, so they are given that one's address
+    instead. A remote cluster cannot reach it: that needs a real server.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    if settings.dask_address:
+        raise ClusterError(
+            "a remote Dask cluster needs a Prefect server its workers can reach: start one "
+            "(`prefect server start`) and set PREFECT_API_URL"
+        )
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the temporary server this process already runs
+    if not server.running:
+        yield
+        return
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        yield
 
 
 def _dask_runner(settings: Settings) -> Any:
