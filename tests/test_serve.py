@@ -251,3 +251,51 @@ def _table(data: object) -> list[dict]:
     import json
 
     return json.loads(data) if isinstance(data, str) else data  # type: ignore[return-value]
+
+
+def test_prefect_yaml_deploys_to_a_work_pool_and_a_worker_runs_it(
+    served: Served, tmp_path: Path
+) -> None:
+    """prefect.yaml, as the README says to use it: a process work pool, `prefect deploy`,
+    and a worker on the pool running a triggered run from this checkout."""
+    from tests.helpers import REPO
+
+    env = {
+        **served.env,
+        "DEPECHE_HOME": str(REPO),
+        "DEPECHE_WAREHOUSE": str(tmp_path / "pool.duckdb"),
+        "DEPECHE_SOURCES": f'["{served.base / "seeds"}"]',
+        "DEPECHE_WORKERS": "1",
+    }
+    prefect = str(BIN / "prefect")
+
+    def cli(*args: str) -> None:
+        result = subprocess.run(
+            [prefect, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    cli("work-pool", "create", "depeche", "--type", "process")
+    cli("--no-prompt", "deploy", "--all")
+    with _client(served) as client:
+        deployment = client.read_deployment_by_name("ingest/depeche-ingest-pool")
+    assert deployment.work_pool_name == "depeche"
+    assert [s.schedule.cron for s in deployment.schedules] == ["0 2 * * *"]
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: served.api}):
+        run = run_deployment("ingest/depeche-ingest-pool", timeout=0)
+    worker = subprocess.run(
+        [prefect, "worker", "start", "--pool", "depeche", "--run-once"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    with _client(served) as client:
+        state = client.read_flow_run(run.id).state
+    assert state is not None and state.is_completed(), worker.stdout + worker.stderr
+    assert query(tmp_path / "pool.duckdb", "SELECT count(*) FROM articles") == [(5,)]
