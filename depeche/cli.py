@@ -17,7 +17,13 @@ from typing import Annotated
 
 import typer
 
-from depeche.errors import DepecheError, QueryError, SourceNotFound, WarehouseError
+from depeche.errors import (
+    ConfigError,
+    DepecheError,
+    QueryError,
+    SourceNotFound,
+    WarehouseError,
+)
 from depeche.settings import DEFAULT_WAREHOUSE
 
 app = typer.Typer(
@@ -36,6 +42,34 @@ WarehouseOption = Annotated[
     typer.Option(
         "--warehouse", "-w", help=f"DuckDB file [default: {DEFAULT_WAREHOUSE.name} in warehouse/]"
     ),
+]
+
+
+class Runner(StrEnum):
+    """Where `depeche ingest` runs the transform batches."""
+
+    local = "local"
+    dask = "dask"
+
+
+TaskRunnerOption = Annotated[
+    Runner | None,
+    typer.Option(
+        "--task-runner",
+        help="local: worker processes of this machine; dask: a Dask cluster (see "
+        "--dask-address). [default: local]",
+    ),
+]
+DaskAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask-address",
+        help="Scheduler of the Dask cluster, e.g. tcp://10.0.0.5:8786; without it a local "
+        "cluster of --workers processes is started for the run.",
+    ),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="Worker processes (or local Dask workers).")
 ]
 
 
@@ -73,10 +107,14 @@ def ingest(
     max_file_bytes: Annotated[
         int | None, typer.Option(help="Reject files or responses larger than this many bytes.")
     ] = None,
+    task_runner: TaskRunnerOption = None,
+    dask_address: DaskAddressOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Ingest articles into the warehouse through the Prefect flow.
 
     Example: depeche ingest seeds/ https://example.org/feed.xml --warehouse my.duckdb
+    (on a Dask cluster: depeche ingest seeds/ --task-runner dask --dask-address tcp://host:8786)
     """
     from depeche.settings import load_settings
     from depeche.sources import read_sources_file, split_sources
@@ -94,6 +132,9 @@ def ingest(
             refresh=refresh or None,
             batch_size=batch_size,
             max_file_bytes=max_file_bytes,
+            task_runner=task_runner.value if task_runner else None,
+            dask_address=dask_address,
+            workers=workers,
         )
         for source in settings.sources:
             if not source.exists():
@@ -105,6 +146,87 @@ def ingest(
     from flows.ingest import ingest as ingest_flow
 
     _run_flow("ingest", ingest_flow, settings)
+
+
+@app.command("serve")
+def serve_command(
+    warehouse: WarehouseOption = None,
+    sources_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources", help="A sources.toml; each source's `schedule` (cron) is a schedule."
+        ),
+    ] = None,
+    cron: Annotated[
+        str | None,
+        typer.Option(
+            "--cron",
+            help="Cron schedule, e.g. '0 2 * * *' (2:00 every night) [default: `schedule` "
+            "of the settings]",
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="Time zone of the cron. [default: UTC]")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Deployment name. [default: depeche-ingest]")
+    ] = None,
+    task_runner: TaskRunnerOption = None,
+    dask_address: DaskAddressOption = None,
+    workers: WorkersOption = None,
+) -> None:
+    """Serve the ingest flow as a Prefect deployment on a cron schedule, until Ctrl-C.
+
+    Needs a Prefect server (`prefect server start`, then PREFECT_API_URL set to its API).
+    Without --sources, runs ingest the settings' sources (default: seeds/).
+
+    Example: depeche serve --cron "0 2 * * *" --warehouse warehouse/depeche.duckdb
+    """
+    from depeche.settings import load_settings
+
+    try:
+        api = _prefect_api_url()
+        settings = load_settings(
+            warehouse=warehouse,
+            schedule=cron,
+            schedule_timezone=timezone,
+            deployment_name=name,
+            task_runner=task_runner.value if task_runner else None,
+            dask_address=dask_address,
+            workers=workers,
+        )
+        if sources_file is not None:
+            from depeche.sources import read_sources_file
+
+            paths, urls = read_sources_file(sources_file)
+            settings = settings.model_copy(update={"sources": paths, "urls": urls})
+        _check_writable(settings.warehouse)
+        from depeche.serve import schedules_for, serve
+
+        schedules_for(settings, sources_file)  # fail here, in one sentence, on a bad cron
+    except DepecheError as exc:
+        _fail(str(exc))
+        return
+    try:
+        serve(settings, sources_file)
+    except DepecheError as exc:
+        _fail(str(exc))
+    except OSError as exc:  # httpx's connection errors are OSErrors underneath
+        _fail(f"cannot reach the Prefect API at {api}: {exc}")
+
+
+def _prefect_api_url() -> str:
+    """The Prefect API `depeche serve` registers with; a served deployment needs a server
+    that outlives the command, so Prefect's ephemeral API will not do."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        raise ConfigError(
+            "no Prefect server: start one with `prefect server start`, then "
+            "`export PREFECT_API_URL=http://127.0.0.1:4200/api`"
+        )
+    return str(url)
 
 
 @app.command("regroup")

@@ -23,3 +23,7 @@ class QueryError(DepecheError):
 
 class ModelMissing(DepecheError):
     "The spaCy model needed for NER is not installed."
+
+
+class ClusterError(DepecheError):
+    "The Dask cluster given for the transform stage cannot be reached or started."

@@ -8,8 +8,9 @@ working directory, or the path in ``DEPECHE_CONFIG``), environment variables
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -100,6 +101,27 @@ class Settings(BaseSettings):
     max_urls_per_feed: int = Field(
         1000, gt=0, description="Article URLs taken from one feed or sitemap."
     )
+    # Operations (depeche/runners.py, depeche/serve.py).
+    schedule: str | None = Field(
+        None,
+        description="Cron schedule of `depeche serve` for sources without their own "
+        "(a sources file may give each source a schedule).",
+    )
+    schedule_timezone: str = Field("UTC", description="IANA time zone the cron reads in.")
+    deployment_name: str = Field("depeche-ingest", description="Name of the served deployment.")
+    task_runner: Literal["local", "dask"] = Field(
+        "local",
+        description="Where the transform batches run: worker processes of the flow's "
+        "machine, or a Dask cluster.",
+    )
+    dask_address: str | None = Field(
+        None,
+        description="Scheduler of the Dask cluster (tcp://host:8786); none starts a "
+        "LocalCluster of `workers` processes for the run.",
+    )
+    dask_connect_timeout: float = Field(
+        20.0, gt=0, description="Seconds to wait for the Dask scheduler."
+    )
 
     def fetch_settings(self):  # type: ignore[no-untyped-def]
         """The fetcher's settings (tasks.fetch.FetchSettings)."""
@@ -152,3 +174,11 @@ def load_settings(**overrides: Any) -> Settings:
         return toml_cls(**given)
     except (ValueError, OSError) as exc:
         raise ConfigError(f"invalid settings: {exc}") from exc
+
+
+def as_settings(value: Settings | Mapping[str, Any]) -> Settings:
+    """The settings a flow run was given: deployments pass them as JSON, so a mapping is
+    completed from the layers (file, environment) of the machine that runs the flow."""
+    if isinstance(value, Settings):
+        return value
+    return load_settings(**dict(value))

@@ -33,19 +33,25 @@ def split_sources(items: list[str]) -> tuple[list[Path], list[str]]:
     return paths, urls
 
 
-def read_sources_file(path: Path) -> tuple[list[Path], list[str]]:
-    """Paths and URLs named by a sources file; paths are relative to the file."""
+def _entries(path: Path) -> list[dict]:
+    """The ``[[source]]`` tables of a sources file, checked."""
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"sources file {path} does not exist") from exc
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"sources file {path} cannot be read: {exc}") from exc
-    paths: list[Path] = []
-    urls: list[str] = []
-    for n, entry in enumerate(data.get("source", []), start=1):
+    entries = data.get("source", [])
+    for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or ("url" in entry) == ("path" in entry):
             raise ConfigError(f"sources file {path}: source {n} needs exactly one of url or path")
+    return entries
+
+
+def _split(path: Path, entries: list[dict]) -> tuple[list[Path], list[str]]:
+    paths: list[Path] = []
+    urls: list[str] = []
+    for entry in entries:
         if "url" in entry:
             urls.append(str(entry["url"]))
         else:
@@ -54,7 +60,20 @@ def read_sources_file(path: Path) -> tuple[list[Path], list[str]]:
     return paths, urls
 
 
+def read_sources_file(path: Path) -> tuple[list[Path], list[str]]:
+    """Paths and URLs named by a sources file; paths are relative to the file."""
+    return _split(path, _entries(path))
+
+
+def sources_by_schedule(path: Path) -> dict[str | None, tuple[list[Path], list[str]]]:
+    """The paths and URLs of a sources file grouped by their cron schedule (``None``: the
+    sources without one), for `depeche serve`."""
+    groups: dict[str | None, list[dict]] = {}
+    for entry in _entries(path):
+        groups.setdefault(entry.get("schedule") or None, []).append(entry)
+    return {cron: _split(path, entries) for cron, entries in groups.items()}
+
+
 def schedules(path: Path) -> list[str]:
     """The cron schedules named in a sources file (for `depeche serve`)."""
-    data = tomllib.loads(path.read_text("utf-8"))
-    return sorted({e["schedule"] for e in data.get("source", []) if e.get("schedule")})
+    return sorted(cron for cron in sources_by_schedule(path) if cron)

@@ -6,18 +6,27 @@ extracted, cleaned and tagged in worker processes.
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from prefect.states import State
 
-from depeche.settings import Settings
+from depeche.runners import BatchRunner, batch_runner
+from depeche.settings import Settings, as_settings
 from tasks.fetch import FetchResult
 from tasks.group import GroupStats, group_task, regroup_task
 from tasks.load import known_entities_task, load_batch, skip_unchanged
 from tasks.read import batched, discover
-from tasks.report import RunSummary, fail_run, finish_run, start_run
+from tasks.report import (
+    RunSummary,
+    fail_run,
+    final_state,
+    finish_run,
+    start_run,
+)
 from tasks.transform import Transformed, transform_batch
 from tasks.validate import validate_batch
 from tasks.web import (
@@ -31,41 +40,48 @@ from tasks.web import (
 
 def _run_name() -> str:
     """'ingest seeds -> depeche.duckdb': what was ingested, visible in the Prefect UI."""
-    settings = flow_run.parameters.get("settings")
     try:
+        settings = as_settings(flow_run.parameters.get("settings") or {})
         sources = ", ".join(p.name for p in settings.sources[:3])
         more = f" (+{len(settings.sources) - 3})" if len(settings.sources) > 3 else ""
         return f"ingest {sources}{more} -> {settings.warehouse.name}"
-    except AttributeError:
+    except Exception:  # a name must never fail the run
         return "ingest"
 
 
 def _submit(
-    unit: list[Path] | PrefectFuture[FetchResult], settings: Settings, known: dict[str, str]
+    runner: BatchRunner,
+    unit: list[Path] | PrefectFuture[FetchResult] | FetchResult,
+    settings: Settings,
+    known: dict[str, str],
 ) -> PrefectFuture[Transformed]:
     """Start transforming a batch (files, or the pages a fetch task is getting)."""
-    return transform_batch.submit(
-        unit,
-        settings.max_file_bytes,
-        settings.spacy_model,
-        settings.ner_languages,
-        settings.workers,
-        known,
+    return runner.submit(
+        transform_batch,
+        sources=unit,
+        max_bytes=settings.max_file_bytes,
+        model=settings.spacy_model,
+        languages=settings.ner_languages,
+        workers=runner.task_workers,
+        known=known,
     )
 
 
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
-def ingest(settings: Settings) -> RunSummary:
-    """Ingest the configured files and URLs into the warehouse; return the run's figures."""
+def ingest(settings: Settings) -> State:
+    """Ingest the configured files and URLs into the warehouse; the run's figures are the
+    result of its final state (completed, with a warning when inputs were rejected)."""
+    settings = as_settings(settings)
     summary = start_run(settings.warehouse, flow_run.id)
     try:
-        return _ingest(settings, summary)
+        with batch_runner(settings) as runner:
+            return final_state(_ingest(settings, summary, runner))
     except Exception:
         fail_run(summary)  # the runs row says failed, with what was loaded before
         raise
 
 
-def _ingest(settings: Settings, summary: RunSummary) -> RunSummary:
+def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> RunSummary:
     """The body of the ingest flow (wiring only)."""
     logger = get_run_logger()
     paths = discover(settings.sources, settings.extensions) if settings.sources else []
@@ -87,12 +103,13 @@ def _ingest(settings: Settings, summary: RunSummary) -> RunSummary:
         units += [("urls", b) for b in batched(urls, settings.batch_size)]  # type: ignore[arg-type]
     summary.sources += len(paths) + len(urls) + len(url_rejects)
     logger.info(
-        "%s: %d file(s) (%d unchanged) and %d URL(s) to process in %d batch(es)",
+        "%s: %d file(s) (%d unchanged) and %d URL(s) to process in %d batch(es) on %s",
         settings.warehouse,
         len(paths),
         unchanged,
         len(urls),
         len(units),
+        runner.where,
     )
 
     previous_fetch: list = []
@@ -101,18 +118,23 @@ def _ingest(settings: Settings, summary: RunSummary) -> RunSummary:
         if isinstance(unit, tuple):  # URLs: fetch in a thread, then transform in workers
             # One fetch at a time, in batch order: two would share the per-host slots and
             # the first batch would wait for the second's pages.
-            fetching = fetch_batch.submit(
-                unit[1], settings, conditional, prefetched, wait_for=previous_fetch[-1:]
+            fetching = runner.submit(
+                fetch_batch,
+                wait_for=previous_fetch[-1:],
+                urls=unit[1],
+                settings=settings,
+                conditional=conditional,
+                prefetched=prefetched,
             )
             previous_fetch.append(fetching)
-            return _submit(fetching, settings, known), unit[1]
-        return _submit(unit, settings, known), unit
+            return _submit(runner, fetching, settings, known), unit[1]
+        return _submit(runner, unit, settings, known), unit
 
-    upcoming = start(units[0]) if units else None
+    upcoming = deque(start(unit) for unit in units[: runner.in_flight - 1])
     for number in range(1, len(units) + 1):
-        assert upcoming is not None
-        future, members = upcoming
-        upcoming = start(units[number]) if number < len(units) else None
+        future, members = upcoming.popleft()
+        if number + len(upcoming) <= len(units) - 1:
+            upcoming.append(start(units[number + len(upcoming)]))
         transformed = future.result()
         entities = known_entities_task(settings.warehouse)
         batch, rejects = validate_batch(transformed.documents, settings.min_text_chars, entities)
@@ -144,6 +166,7 @@ def _ingest(settings: Settings, summary: RunSummary) -> RunSummary:
 @flow(name="reprocess", log_prints=False, validate_parameters=False)
 def reprocess(settings: Settings) -> RunSummary:
     """Extract, clean and load again every archived web page, without the network."""
+    settings = as_settings(settings)
     logger = get_run_logger()
     summary = start_run(settings.warehouse, flow_run.id)
     urls = archived_urls(settings.warehouse)
@@ -152,14 +175,18 @@ def reprocess(settings: Settings) -> RunSummary:
     logger.info(
         "%s: %d archived page(s) in %d batch(es)", settings.warehouse, len(urls), len(units)
     )
-    for number, unit in enumerate(units, start=1):
-        archive = read_archive(settings.warehouse, unit)
-        transformed = _submit(archive, settings, {}).result()  # type: ignore[arg-type]
-        entities = known_entities_task(settings.warehouse)
-        batch, rejects = validate_batch(transformed.documents, settings.min_text_chars, entities)
-        stats = load_batch(settings.warehouse, batch, transformed.rejects + rejects, summary.run_id)
-        summary.add(stats, transformed.rejects + rejects, 0, transformed.seconds)
-        logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
+    with batch_runner(settings) as runner:
+        for number, unit in enumerate(units, start=1):
+            archive = read_archive(settings.warehouse, unit)
+            transformed = _submit(runner, archive, settings, {}).result()
+            entities = known_entities_task(settings.warehouse)
+            batch, rejects = validate_batch(
+                transformed.documents, settings.min_text_chars, entities
+            )
+            rejects = transformed.rejects + rejects
+            stats = load_batch(settings.warehouse, batch, rejects, summary.run_id)
+            summary.add(stats, rejects, 0, transformed.seconds)
+            logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
     summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
     return finish_run(summary)
 

@@ -23,7 +23,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from tasks.clusters import THRESHOLD, Para, cluster_rows, components, eligible, keys_of
-from tasks.load import connect, run_script, statements
+from tasks.load import LOAD_TIMEOUT, connect, run_script, statements
 from tasks.lsh import BANDS, band_keys, bigrams, containment, jaccard, shingles, signature_keys
 from tasks.stories import ArticleProfile, StoryState, assign, idf
 from warehouse import sql
@@ -274,7 +274,9 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
     return stats
 
 
-@task(name="group", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="group", cache_policy=NONE, retries=2, retry_delay_seconds=2, timeout_seconds=LOAD_TIMEOUT
+)
 def group_task(warehouse: Path, window_days: int) -> GroupStats:
     """Group the run's new and updated articles (I/O: retried; one transaction)."""
     stats = group(warehouse, window_days)
@@ -291,7 +293,13 @@ def group_task(warehouse: Path, window_days: int) -> GroupStats:
     return stats
 
 
-@task(name="regroup", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="regroup",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=LOAD_TIMEOUT,
+)
 def regroup_task(warehouse: Path, window_days: int) -> GroupStats:
     """Forget all grouping and group the whole warehouse again (I/O: retried)."""
     stats = regroup(warehouse, window_days)

@@ -8,6 +8,7 @@ opened for one batch and closed, so that readers are locked out only briefly.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -187,6 +188,7 @@ class LoadStats:
     boilerplate: int = 0
     mentions: int = 0
     rejects: int = 0
+    seconds: float = 0.0  # wall time of the load, for the run's durations by stage
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
@@ -296,7 +298,19 @@ def load(
     return stats
 
 
-@task(name="skip_unchanged", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+#: Timeouts of the warehouse tasks, generous: a DuckDB file on a slow disk, or a lock held
+#: by another writer for a while, is no reason to fail; a hung one is.
+WAREHOUSE_TIMEOUT = 300
+LOAD_TIMEOUT = 900
+
+
+@task(
+    name="skip_unchanged",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=WAREHOUSE_TIMEOUT,
+)
 def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int, dict[str, str]]:
     """Drop files unchanged since this pipeline version loaded them (I/O: retried)."""
     ids = [article_id_for(p.resolve().as_uri()) for p in paths]
@@ -312,19 +326,29 @@ def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int,
     return todo, unchanged, hashes
 
 
-@task(name="known_entities", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="known_entities",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=WAREHOUSE_TIMEOUT,
+)
 def known_entities_task(warehouse: Path) -> list[Known]:
     """Read the entities new mentions may join (I/O: retried)."""
     return known_entities(warehouse)
 
 
-@task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2, timeout_seconds=LOAD_TIMEOUT
+)
 def load_batch(
     warehouse: Path, batch: Batch, rejects: list[Reject], run_id: str, archive: list | None = None
 ) -> LoadStats:
     """Load a batch (I/O: retried; idempotent, so a retry cannot duplicate rows)."""
     logger = get_run_logger()
+    started = time.perf_counter()
     stats = load(warehouse, batch, rejects, run_id, archive)
+    stats.seconds = time.perf_counter() - started
     logger.info(
         "%s: loaded %d new and %d updated articles, %d paragraphs, %d mentions, %d rejects",
         warehouse,

@@ -12,10 +12,21 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.states import Completed, State
 
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject
-from tasks.load import LoadStats, build_search_index, connect, ensure_schema, run_script
+from tasks.load import (
+    LOAD_TIMEOUT,
+    WAREHOUSE_TIMEOUT,
+    LoadStats,
+    build_search_index,
+    connect,
+    ensure_schema,
+    run_script,
+    sql,
+    statements,
+)
 
 
 def _has_search_index(warehouse: Path) -> bool:
@@ -49,6 +60,7 @@ class RunSummary:
     rejects: int = 0
     entities: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    boilerplate_rules: dict[str, int] = field(default_factory=dict)
     reject_rows: list[dict[str, str]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -61,7 +73,7 @@ class RunSummary:
     ) -> None:
         """Fold one batch's figures into the run's."""
         self.articles_unchanged += unchanged
-        for stage, spent in (seconds or {}).items():
+        for stage, spent in {**(seconds or {}), "load": stats.seconds}.items():
             self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + spent
         self.articles_new += stats.new
         self.articles_updated += stats.updated
@@ -79,7 +91,13 @@ class RunSummary:
         ]
 
 
-@task(name="start_run", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="start_run",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=WAREHOUSE_TIMEOUT,
+)
 def start_run(warehouse: Path, flow_run_id: str | None) -> RunSummary:
     """Create the schema if needed and record the run as running."""
     ensure_schema(warehouse)
@@ -101,10 +119,15 @@ def start_run(warehouse: Path, flow_run_id: str | None) -> RunSummary:
 
 def markdown(summary: RunSummary) -> str:
     """The run summary as markdown, for the Prefect UI."""
+    took = (
+        f", {(summary.finished_at - summary.started_at).total_seconds():.1f} s"
+        if summary.finished_at
+        else ""
+    )
     lines = [
         f"# depeche ingest: {summary.status}",
         "",
-        f"Warehouse `{summary.warehouse}`, run `{summary.run_id}`.",
+        f"Warehouse `{summary.warehouse}`, run `{summary.run_id}`{took}.",
         "",
         "| figure | value |",
         "|---|---:|",
@@ -120,22 +143,54 @@ def markdown(summary: RunSummary) -> str:
         f"| mentions | {summary.mentions} |",
         f"| rejects | {summary.rejects} |",
     ]
+    if summary.boilerplate_rules:
+        lines += ["", "## Boilerplate removed by rule", "", "| rule | lines |", "|---|---:|"]
+        lines += [f"| {k} | {v} |" for k, v in summary.boilerplate_rules.items()]
+    if summary.reject_rows:
+        by_reason = Counter((r["stage"], r["reason"]) for r in summary.reject_rows)
+        lines += [
+            "",
+            "## Rejects by stage and reason",
+            "",
+            "| stage | reason | count |",
+            "|---|---|---:|",
+        ]
+        lines += [f"| {st} | {why} | {n} |" for (st, why), n in sorted(by_reason.items())]
     if summary.stage_seconds:
         lines += [
             "",
-            "## CPU seconds by stage (summed over workers)",
+            "## Seconds by stage",
+            "",
+            "CPU seconds summed over worker processes for the transform stages (read to "
+            "entities), wall seconds for the load.",
             "",
             "| stage | s |",
             "|---|---:|",
         ]
         lines += [f"| {k} | {v:.2f} |" for k, v in summary.stage_seconds.items()]
-    if summary.reject_reasons:
-        lines += ["", "## Rejects by reason", "", "| stage: reason | count |", "|---|---:|"]
-        lines += [f"| {k} | {v} |" for k, v in sorted(summary.reject_reasons.items())]
     return "\n".join(lines)
 
 
-@task(name="finish_run", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def final_state(summary: RunSummary) -> State:
+    """The flow run's final state: Completed, named "Completed with rejects" (and saying
+    how many, in the message the UI shows) when inputs were rejected. Its result is the
+    summary."""
+    if not summary.rejects:
+        return Completed(data=summary, message=f"{summary.articles_new} new article(s)")
+    return Completed(
+        data=summary,
+        name="Completed with rejects",
+        message=f"{summary.rejects} input(s) rejected; see artifact depeche-ingest-rejects",
+    )
+
+
+@task(
+    name="finish_run",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=LOAD_TIMEOUT,  # rebuilds the full-text index over every paragraph
+)
 def finish_run(summary: RunSummary) -> RunSummary:
     """Record the run's figures in ``runs`` and publish its artifacts."""
     logger = get_run_logger()
@@ -151,6 +206,11 @@ def finish_run(summary: RunSummary) -> RunSummary:
         (summary.entities,) = con.execute(
             "SELECT entities FROM runs WHERE run_id = $run_id", {"run_id": summary.run_id}
         ).fetchone() or (0,)
+        summary.boilerplate_rules = dict(
+            con.execute(
+                statements(sql("select_run_boilerplate"))[0], {"run_id": summary.run_id}
+            ).fetchall()
+        )
     create_markdown_artifact(
         key="depeche-ingest-summary", markdown=markdown(summary), description="ingest run summary"
     )
@@ -165,7 +225,13 @@ def finish_run(summary: RunSummary) -> RunSummary:
     return summary
 
 
-@task(name="fail_run", cache_policy=NONE, retries=1, retry_delay_seconds=2)
+@task(
+    name="fail_run",
+    cache_policy=NONE,
+    retries=1,
+    retry_delay_seconds=2,
+    timeout_seconds=WAREHOUSE_TIMEOUT,
+)
 def fail_run(summary: RunSummary) -> None:
     """Record a run that could not finish as failed, with the figures it reached."""
     summary.finished_at = datetime.now()

@@ -11,10 +11,14 @@ from prefect.cache_policies import NONE
 from depeche.settings import Settings
 from tasks.documents import Reject, article_id_for
 from tasks.fetch import Fetched, FetchResult, canonical_url, expand, fetch_all, fetcher_for
-from tasks.load import known_sources, known_urls
+from tasks.load import WAREHOUSE_TIMEOUT, known_sources, known_urls
+
+#: Expanding feeds and sitemaps is bounded per request by the fetcher's own timeouts and
+#: retries; this bounds the whole, for a source list that keeps a run waiting too long.
+EXPAND_TIMEOUT = 1800
 
 
-@task(name="expand_sources", cache_policy=NONE)
+@task(name="expand_sources", cache_policy=NONE, timeout_seconds=EXPAND_TIMEOUT)
 def expand_sources(settings: Settings) -> tuple[list[str], dict[str, Fetched], list[Reject]]:
     """Turn the configured URLs into article URLs (feeds and sitemaps give their links)."""
     logger = get_run_logger()
@@ -30,7 +34,13 @@ def expand_sources(settings: Settings) -> tuple[list[str], dict[str, Fetched], l
     return urls, prefetched, rejects
 
 
-@task(name="skip_fetched", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="skip_fetched",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=WAREHOUSE_TIMEOUT,
+)
 def skip_fetched(
     urls: list[str], warehouse: Path, refresh: bool
 ) -> tuple[list[str], int, dict[str, tuple[str | None, str | None]], dict[str, str]]:
@@ -80,7 +90,13 @@ def fetch_batch(
     return result
 
 
-@task(name="archived_urls", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="archived_urls",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=WAREHOUSE_TIMEOUT,
+)
 def archived_urls(warehouse: Path) -> list[str]:
     """Every URL whose response body is archived."""
     from tasks.load import connect, sql, statements
@@ -89,7 +105,13 @@ def archived_urls(warehouse: Path) -> list[str]:
         return [r[0] for r in con.execute(statements(sql("select_archived_urls"))[0]).fetchall()]
 
 
-@task(name="read_archive", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+@task(
+    name="read_archive",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=2,
+    timeout_seconds=WAREHOUSE_TIMEOUT,
+)
 def read_archive(warehouse: Path, urls: list[str]) -> FetchResult:
     """Archived responses as if just fetched: reprocessing needs no network."""
     import gzip

@@ -17,8 +17,13 @@ import pytest
 BIN = Path(sys.executable).parent / "depeche"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+def run(*args: str, cwd: Path | None = None, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        **extra_env,
+    }
     return subprocess.run(
         [str(BIN), *args], capture_output=True, text=True, timeout=600, cwd=cwd, env=env
     )
@@ -37,7 +42,9 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["sql"], ["reprocess"], ["regroup"]])
+@pytest.mark.parametrize(
+    "command", [[], ["ingest"], ["sql"], ["reprocess"], ["regroup"], ["serve"]]
+)
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -105,6 +112,41 @@ def test_missing_paths_give_one_sentence(tmp_path: Path, args: list[str], messag
     assert result.returncode != 0
     assert result.stderr.strip() == message
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_without_a_prefect_server_gives_one_sentence(tmp_path: Path) -> None:
+    result = run("serve", "--cron", "0 2 * * *", cwd=tmp_path, PREFECT_API_URL="")
+    assert result.returncode != 0
+    assert result.stderr.startswith("depeche: no Prefect server: start one with")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--cron", "0 25 * * *"],
+            "depeche: invalid schedule '0 25 * * *' (UTC): Invalid cron string",
+        ),
+        (["--cron", "0 2 * * *", "--timezone", "Mars/Base"], "(Mars/Base): Invalid timezone"),
+        ([], "depeche: no schedule: give --cron"),
+    ],
+)
+def test_serve_with_a_bad_or_no_schedule_gives_one_sentence(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    # The API is never contacted: the schedule is checked first.
+    result = run(
+        "serve",
+        *args,
+        "-w",
+        str(tmp_path / "wh.duckdb"),
+        cwd=tmp_path,
+        PREFECT_API_URL="http://127.0.0.1:9/api",
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_malformed_query_gives_one_sentence(ingested: Path) -> None:
