@@ -23,6 +23,7 @@ from depeche.errors import (
     QueryError,
     SourceNotFound,
     WarehouseError,
+    WarehouseLocked,
 )
 from depeche.settings import DEFAULT_WAREHOUSE
 
@@ -308,6 +309,8 @@ def _check_writable(path: Path) -> None:
     try:
         with connect(path) as con:
             con.execute("SELECT 1")
+    except WarehouseLocked as exc:  # the run stages its output and merges it later
+        print(f"depeche: {exc}; the run stages what it cannot load", file=sys.stderr)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
 

@@ -17,6 +17,14 @@ class WarehouseError(DepecheError):
     "The DuckDB warehouse cannot be opened or written."
 
 
+class WarehouseLocked(WarehouseError):
+    "Another process holds the DuckDB warehouse (DuckDB allows one writer, or readers only)."
+
+    def __init__(self, message: str, holder: str = "another process") -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
 class QueryError(DepecheError):
     "A SQL query given to `depeche sql` failed."
 

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     min_text_chars: int = Field(
         200, ge=0, description="Articles with less body text than this are rejected."
     )
+    lock_wait_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="When another process holds the warehouse, how long a run waits (with "
+        "backoff) to merge what it staged before leaving it to the next run.",
+    )
     story_window_days: int = Field(
         7, ge=0, description="An article joins a story only within this many days of its span."
     )

@@ -27,6 +27,7 @@ from tasks.report import (
     finish_run,
     start_run,
 )
+from tasks.staging import merge_staged_task
 from tasks.transform import Transformed, transform_batch
 from tasks.validate import validate_batch
 from tasks.web import (
@@ -72,6 +73,7 @@ def ingest(settings: Settings) -> State:
     """Ingest the configured files and URLs into the warehouse; the run's figures are the
     result of its final state (completed, with a warning when inputs were rejected)."""
     settings = as_settings(settings)
+    merge_staged_task(settings.warehouse)  # what an earlier run staged behind a lock
     summary = start_run(settings.warehouse, flow_run.id)
     try:
         with batch_runner(settings) as runner:
@@ -159,6 +161,12 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Run
         summary.add(
             load_batch(settings.warehouse, Batch(), url_rejects, summary.run_id), url_rejects
         )
+    # The warehouse was locked: wait for it (with backoff) and merge what was staged.
+    if (
+        summary.articles_staged
+        and merge_staged_task(settings.warehouse, settings.lock_wait_seconds) is not None
+    ):
+        summary.articles_staged = 0
     summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
     return finish_run(summary)
 

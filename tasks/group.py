@@ -22,6 +22,7 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
+from depeche.errors import WarehouseLocked
 from tasks.clusters import THRESHOLD, Para, cluster_rows, components, eligible, keys_of
 from tasks.load import LOAD_TIMEOUT, connect, run_script, statements
 from tasks.lsh import BANDS, band_keys, bigrams, containment, jaccard, shingles, signature_keys
@@ -279,7 +280,13 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
 )
 def group_task(warehouse: Path, window_days: int) -> GroupStats:
     """Group the run's new and updated articles (I/O: retried; one transaction)."""
-    stats = group(warehouse, window_days)
+    try:
+        stats = group(warehouse, window_days)
+    except WarehouseLocked as exc:
+        get_run_logger().warning(
+            "%s: locked by %s; grouping is left to the next run", warehouse, exc.holder
+        )
+        return GroupStats()
     get_run_logger().info(
         "%s: grouped %d article(s): %d paragraph cluster(s) written, %d near-duplicate(s), "
         "%d stor(y/ies) touched in %.1f s",

@@ -22,7 +22,7 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
-from depeche.errors import WarehouseError
+from depeche.errors import WarehouseError, WarehouseLocked
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject, article_id_for
 from tasks.linking import Known
@@ -56,11 +56,32 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
             path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only)
     except (duckdb.Error, OSError) as exc:
+        if holder := lock_holder(str(exc)):
+            raise WarehouseLocked(f"warehouse {path} is locked by {holder}", holder) from exc
         raise WarehouseError(f"cannot open warehouse {path}: {_first_line(exc)}") from exc
     try:
         yield con
     finally:
         con.close()
+
+
+_LOCK = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+
+
+def lock_holder(message: str) -> str | None:
+    """Who holds the warehouse, from DuckDB's lock error: "PID 123 (duckdb -ui)"; None when
+    the error is not a lock conflict."""
+    if "Could not set lock" not in message and "Conflicting lock" not in message:
+        return None
+    found = _LOCK.search(message)
+    if not found:
+        return "another process"
+    program, pid = found.groups()
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        command = ""
+    return f"PID {pid} ({command or program})"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -184,6 +205,7 @@ class LoadStats:
     new: int = 0
     updated: int = 0
     duplicates: int = 0  # same cleaned text as another article: loaded as its source
+    staged: int = 0  # articles written to the staging folder (the warehouse was locked)
     paragraphs: int = 0
     boilerplate: int = 0
     mentions: int = 0
@@ -280,8 +302,9 @@ def load(
             if rejects:
                 con.register("batch_rejects", _arrow(rejects_frame(rejects, run_id)))
                 run_script(con, "insert_rejects", {"rejected_at": now})
-            if archive:
-                con.register("batch_raw", _arrow(archive_frame(archive)))
+            if archive is not None and len(archive):
+                raw = archive if isinstance(archive, pd.DataFrame) else archive_frame(archive)
+                con.register("batch_raw", _arrow(raw))
                 run_script(con, "merge_raw_documents", {"run_id": run_id})
             states = sources_frame(articles, rejects)
             if len(states):
@@ -314,7 +337,17 @@ LOAD_TIMEOUT = 900
 def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int, dict[str, str]]:
     """Drop files unchanged since this pipeline version loaded them (I/O: retried)."""
     ids = [article_id_for(p.resolve().as_uri()) for p in paths]
-    todo, unchanged, hashes = unchanged_by_stat(paths, known_sources(warehouse, ids))
+    try:
+        known = known_sources(warehouse, ids)
+    except WarehouseLocked as exc:
+        get_run_logger().warning(
+            "%s: locked by %s; cannot tell unchanged files, all %d are processed",
+            warehouse,
+            exc.holder,
+            len(paths),
+        )
+        known = {}
+    todo, unchanged, hashes = unchanged_by_stat(paths, known)
     if unchanged:
         get_run_logger().info(
             "%s: %d of %d file(s) unchanged since their last load (first: %s)",
@@ -335,7 +368,13 @@ def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int,
 )
 def known_entities_task(warehouse: Path) -> list[Known]:
     """Read the entities new mentions may join (I/O: retried)."""
-    return known_entities(warehouse)
+    try:
+        return known_entities(warehouse)
+    except WarehouseLocked as exc:
+        get_run_logger().warning(
+            "%s: locked by %s; new mentions are linked within the batch only", warehouse, exc.holder
+        )
+        return []
 
 
 @task(
@@ -347,7 +386,23 @@ def load_batch(
     """Load a batch (I/O: retried; idempotent, so a retry cannot duplicate rows)."""
     logger = get_run_logger()
     started = time.perf_counter()
-    stats = load(warehouse, batch, rejects, run_id, archive)
+    try:
+        stats = load(warehouse, batch, rejects, run_id, archive)
+    except WarehouseLocked as exc:
+        from tasks.staging import stage_batch
+
+        folder = stage_batch(warehouse, run_id, batch, rejects, archive)
+        articles = batch.frames.get("articles")
+        stats = LoadStats(staged=0 if articles is None else len(articles), rejects=len(rejects))
+        logger.warning(
+            "%s: locked by %s; batch of %d article(s) and %d reject(s) staged in %s",
+            warehouse,
+            exc.holder,
+            stats.staged,
+            len(rejects),
+            folder,
+        )
+        return stats
     stats.seconds = time.perf_counter() - started
     logger.info(
         "%s: loaded %d new and %d updated articles, %d paragraphs, %d mentions, %d rejects",

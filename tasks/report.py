@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.states import Completed, State
 
+from depeche.errors import WarehouseLocked
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject
 from tasks.load import (
@@ -53,6 +54,7 @@ class RunSummary:
     articles_updated: int = 0
     articles_unchanged: int = 0
     articles_duplicate: int = 0
+    articles_staged: int = 0  # loaded into the staging folder: the warehouse was locked
     stories: int = 0
     paragraphs: int = 0
     boilerplate_lines: int = 0
@@ -78,6 +80,7 @@ class RunSummary:
         self.articles_new += stats.new
         self.articles_updated += stats.updated
         self.articles_duplicate += stats.duplicates
+        self.articles_staged += stats.staged
         self.paragraphs += stats.paragraphs
         self.boilerplate_lines += stats.boilerplate
         self.mentions += stats.mentions
@@ -100,19 +103,28 @@ class RunSummary:
 )
 def start_run(warehouse: Path, flow_run_id: str | None) -> RunSummary:
     """Create the schema if needed and record the run as running."""
-    ensure_schema(warehouse)
     summary = RunSummary(run_id=uuid.uuid4().hex, warehouse=str(warehouse), flow_run_id=flow_run_id)
-    with connect(warehouse) as con:
-        run_script(
-            con,
-            "start_run",
-            {
-                "run_id": summary.run_id,
-                "flow_run_id": flow_run_id,
-                "started_at": summary.started_at,
-                "pipeline_version": PIPELINE_VERSION,
-            },
+    try:
+        ensure_schema(warehouse)
+        with connect(warehouse) as con:
+            run_script(
+                con,
+                "start_run",
+                {
+                    "run_id": summary.run_id,
+                    "flow_run_id": flow_run_id,
+                    "started_at": summary.started_at,
+                    "pipeline_version": PIPELINE_VERSION,
+                },
+            )
+    except WarehouseLocked as exc:
+        get_run_logger().warning(
+            "%s: locked by %s; run %s goes on, and stages what it cannot load",
+            warehouse,
+            exc.holder,
+            summary.run_id,
         )
+        return summary
     get_run_logger().info("%s: run %s started", warehouse, summary.run_id)
     return summary
 
@@ -143,6 +155,13 @@ def markdown(summary: RunSummary) -> str:
         f"| mentions | {summary.mentions} |",
         f"| rejects | {summary.rejects} |",
     ]
+    if summary.articles_staged:
+        lines += [
+            "",
+            f"**The warehouse was locked by another process**: {summary.articles_staged} "
+            f"article(s) are staged in `{summary.warehouse}.staging/` and will be merged by "
+            "the next run (nothing is lost).",
+        ]
     if summary.boilerplate_rules:
         lines += ["", "## Boilerplate removed by rule", "", "| rule | lines |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in summary.boilerplate_rules.items()]
@@ -184,6 +203,27 @@ def final_state(summary: RunSummary) -> State:
     )
 
 
+def _record(summary: RunSummary, warehouse: Path) -> None:
+    """Rebuild the search index if articles changed; write the run's figures to ``runs``."""
+    from tasks.staging import run_params
+
+    changed = summary.articles_new or summary.articles_updated
+    if (changed or not _has_search_index(warehouse)) and not build_search_index(warehouse):
+        get_run_logger().warning(
+            "%s: full-text search unavailable (fts extension missing)", warehouse
+        )
+    with connect(warehouse) as con:
+        run_script(con, "finish_run", run_params(summary))
+        (summary.entities,) = con.execute(
+            "SELECT entities FROM runs WHERE run_id = $run_id", {"run_id": summary.run_id}
+        ).fetchone() or (0,)
+        summary.boilerplate_rules = dict(
+            con.execute(
+                statements(sql("select_run_boilerplate"))[0], {"run_id": summary.run_id}
+            ).fetchall()
+        )
+
+
 @task(
     name="finish_run",
     cache_policy=NONE,
@@ -197,19 +237,17 @@ def finish_run(summary: RunSummary) -> RunSummary:
     summary.finished_at = datetime.now()
     summary.status = "completed_with_rejects" if summary.rejects else "completed"
     warehouse = Path(summary.warehouse)
-    changed = summary.articles_new or summary.articles_updated
-    if (changed or not _has_search_index(warehouse)) and not build_search_index(warehouse):
-        logger.warning("%s: full-text search unavailable (fts extension missing)", warehouse)
-    with connect(warehouse) as con:
-        params = {k: v for k, v in asdict(summary).items() if not isinstance(v, dict | list)}
-        run_script(con, "finish_run", params)
-        (summary.entities,) = con.execute(
-            "SELECT entities FROM runs WHERE run_id = $run_id", {"run_id": summary.run_id}
-        ).fetchone() or (0,)
-        summary.boilerplate_rules = dict(
-            con.execute(
-                statements(sql("select_run_boilerplate"))[0], {"run_id": summary.run_id}
-            ).fetchall()
+    from tasks.staging import run_params, stage_run
+
+    try:
+        _record(summary, warehouse)
+    except WarehouseLocked as exc:
+        stage_run(warehouse, run_params(summary))
+        logger.warning(
+            "%s: locked by %s; the runs row of run %s is staged and merged by the next run",
+            warehouse,
+            exc.holder,
+            summary.run_id,
         )
     create_markdown_artifact(
         key="depeche-ingest-summary", markdown=markdown(summary), description="ingest run summary"

@@ -8,6 +8,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
+from depeche.errors import WarehouseLocked
 from depeche.settings import Settings
 from tasks.documents import Reject, article_id_for
 from tasks.fetch import Fetched, FetchResult, canonical_url, expand, fetch_all, fetcher_for
@@ -51,13 +52,18 @@ def skip_fetched(
     bytes is unchanged).
     """
     canonical = [canonical_url(u) for u in urls]
-    known = known_urls(warehouse, canonical)
-    hashes = {
-        article_id: entry[0]
-        for article_id, entry in known_sources(
-            warehouse, [article_id_for(c) for c in canonical]
-        ).items()
-    }
+    try:
+        known = known_urls(warehouse, canonical)
+        sources = known_sources(warehouse, [article_id_for(c) for c in canonical])
+    except WarehouseLocked as exc:
+        get_run_logger().warning(
+            "%s: locked by %s; cannot tell archived URLs, all %d are fetched",
+            warehouse,
+            exc.holder,
+            len(urls),
+        )
+        known, sources = {}, {}
+    hashes = {article_id: entry[0] for article_id, entry in sources.items()}
     if refresh:
         return urls, 0, known, hashes
     todo = [u for u in urls if canonical_url(u) not in known]

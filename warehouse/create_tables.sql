@@ -211,3 +211,4 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS articles_duplicate INTEGER;  -- same text as another
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS stories INTEGER;             -- stories touched
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS articles_staged INTEGER;     -- staged: warehouse locked

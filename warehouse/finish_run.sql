@@ -1,3 +1,8 @@
+-- Close a run with its figures. Its row exists unless the warehouse was locked when the
+-- run started (then it is written now, from the staged figures).
+INSERT INTO runs (run_id, flow_run_id, started_at, status, pipeline_version)
+SELECT $run_id, $flow_run_id, $started_at, 'running', $pipeline_version
+WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = $run_id);
 -- Close a run with its figures. First, entities and aliases left without any mention are
 -- dropped, and each entity is named by its most complete, most frequent surface form.
 DELETE FROM entities WHERE entity_id NOT IN (SELECT DISTINCT entity_id FROM mentions);
@@ -26,6 +31,7 @@ UPDATE runs SET
     articles_updated = $articles_updated,
     articles_unchanged = $articles_unchanged,
     articles_duplicate = $articles_duplicate,
+    articles_staged = $articles_staged,
     stories = $stories,
     paragraphs = $paragraphs,
     boilerplate_lines = $boilerplate_lines,
