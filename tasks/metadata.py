@@ -54,6 +54,7 @@ class Stated:
     sections: list[str] = field(default_factory=list)
     url: str | None = None
     description: str | None = None
+    page_title: str | None = None  # the <title> element
 
 
 def _text(value: Any) -> str | None:
@@ -269,6 +270,7 @@ def stated_metadata(tree: etree._Element) -> Stated:
         out.site_names.append(host[1])  # "lto.de", "der-postillon.com"
     out.site_names = list(dict.fromkeys(out.site_names))
     out.description = first("og:description", "description")
+    out.page_title = _text(tree.findtext(".//title"))
     return out
 
 
@@ -298,10 +300,10 @@ def choose_title(stated: Stated, h1: str | None, fallback: str | None) -> str | 
 
     The publisher's stated title (JSON-LD, then OpenGraph, ...) that matches the h1 up to
     punctuation, or the h1 minus a short section label glued before it ("Kultur : …"), or
-    the h1 with a kicker before it, wins. When the h1 matches none of them it is often
-    not the article's headline (a live ticker's latest entry, a kicker and teaser set as
-    one heading), so the first stated title wins; the h1 only when nothing is stated.
-    A stated "title" that is just the outlet's name states nothing.
+    the h1 with a kicker before it, wins. When the h1 matches none of them it may not be
+    the article's headline (a live ticker's latest entry, a kicker and teaser set as one
+    heading), so a stated title that two statements agree on wins; else the h1. A stated
+    "title" that is just the outlet's name states nothing.
     """
     sites = {_key(name) for name in stated.site_names}
     candidates = [
@@ -319,10 +321,21 @@ def choose_title(stated: Stated, h1: str | None, fallback: str | None) -> str | 
                 label = h1_key[: len(h1_key) - len(cand_key)].split()
                 if len(label) <= 2:
                     return cand
+        # The h1 matches no stated title: a stated title two statements agree on (JSON-LD
+        # and OpenGraph, or either and the <title> tag) is the article's headline; a lone
+        # one may be a description or a slug, so the visible h1 stays.
+        said = [_key(strip_site_suffix(t, stated.sitename)) for t in stated.titles]
+        if stated.page_title:
+            said.append(_key(strip_site_suffix(stated.page_title, stated.sitename)))
+        for cand in candidates:
+            cand_key = _key(cand)
+            if cand_key.startswith(h1_key + " "):
+                return h1  # the h1 plus a site or section suffix the stated title kept
+            if said.count(cand_key) >= 2:
+                return cand
+        return h1
     if candidates:
         return candidates[0]
-    if h1 and 3 <= len(h1) <= 300:
-        return h1
     return fallback
 
 

@@ -47,13 +47,33 @@ def page(head: str = "", header: str = "", after: str = "", ld: dict | None = No
 # --- titles ----------------------------------------------------------------------------
 
 
-def test_stated_headline_wins_over_an_unrelated_h1() -> None:
-    # a live ticker: the h1 is the latest entry, the article's headline is stated
+def test_stated_headline_two_statements_agree_on_wins_over_an_unrelated_h1() -> None:
+    # a live ticker: the h1 is the latest entry, the article's headline is stated twice
     doc = page(
+        head="<title>Brückensanierung: alle Entwicklungen</title>",
         header="<h1>Ticker: Stadtrat stimmt ab +++ Brücke wird gesperrt</h1>",
         ld={"@type": "NewsArticle", "headline": "Brückensanierung: alle Entwicklungen"},
     )
     assert doc.title == "Brückensanierung: alle Entwicklungen"
+
+
+def test_a_lone_unrelated_stated_title_leaves_the_h1() -> None:
+    doc = page(
+        header="<h1>Kanalbrücke wird bis Herbst saniert</h1>",
+        ld={"@type": "Article", "headline": "Verfahren zur Sanierung von Brücken"},
+    )
+    assert doc.title == "Kanalbrücke wird bis Herbst saniert"
+
+
+def test_h1_wins_over_stated_titles_that_only_add_a_suffix() -> None:
+    doc = page(
+        head=(
+            "<title>Kanalbrücke wird saniert - Stadtbote Ratgeber</title>"
+            '<meta property="og:title" content="Kanalbrücke wird saniert - Stadtbote Ratgeber">'
+        ),
+        header="<h1>Kanalbrücke wird saniert</h1>",
+    )
+    assert doc.title == "Kanalbrücke wird saniert"
 
 
 def test_stated_headline_that_matches_the_h1_still_wins() -> None:
