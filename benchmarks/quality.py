@@ -168,11 +168,16 @@ def snippet_counts(output: str, with_: list[str], without: list[str]) -> tuple[i
     return tp, fp, len(with_) - tp, len(without) - fp
 
 
+# Apostrophe look-alikes: right and left single quotes, modifier letter, reversed, prime,
+# grave and acute accents used as apostrophes.
+_APOSTROPHES = str.maketrans(dict.fromkeys("’‘ʼ‛′`´", "'"))
+
+
 def fold(text: str | None) -> str:
     """Unicode folding for metadata comparisons: accents, case, whitespace, apostrophes."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().split())
 

@@ -15,7 +15,7 @@ from trafilatura import metadata as tmeta
 from trafilatura.utils import load_html
 
 from tasks.documents import Block, Document, Reject
-from tasks.metadata import choose_title, first_h1, stated_metadata
+from tasks.metadata import choose_authors, choose_title, first_h1, stated_metadata
 from tasks.metadata import parse_date as parse_stated_date
 
 STAGE = "extract"
@@ -166,11 +166,9 @@ def extract_html(doc: Document) -> Document | Reject:
     fallback_title = None if stated.titles or h1 else tmeta.extract_title(tree)
     title = choose_title(stated, h1, fallback_title)
     doc.title, doc.title_source = (title, "html") if title else (None, None)
-    # Who wrote it: people named in JSON-LD, else organisations named there, else people
-    # in meta tags, else trafilatura's byline search, else the outlet itself.
-    authors = stated.ld_people or stated.organisations or stated.authors
-    if not authors and (byline := tmeta.extract_author(tree)):
-        authors = [squash(byline)]
+    # Who wrote it: what the page states, then its visible byline (tasks/metadata.py),
+    # with trafilatura's byline search as the layout fallback; else the outlet itself.
+    authors = choose_authors(stated, tree, lambda: squash(tmeta.extract_author(tree) or ""))
     if not authors and doc.sitename:
         authors = [doc.sitename]
     doc.author = ", ".join(authors) if authors else None
