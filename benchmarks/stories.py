@@ -234,7 +234,7 @@ def synthetic(count: int, seed: int = 3) -> dict[str, pd.DataFrame]:
 
     rng = random.Random(seed)
     pool: list[str] = []
-    for html in bench_pages()[:300]:
+    for html in bench_pages()[: max(30, min(300, count // 10))]:
         doc = extract_document(document_from_bytes(html, "bench", "bench:page", name="p.html"))
         pool += [b.text for b in getattr(doc, "blocks", []) if len(b.text.split()) >= 12]
     start = datetime(2026, 1, 1)

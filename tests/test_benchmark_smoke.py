@@ -50,3 +50,19 @@ def test_fetch_benchmark_smoke() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert "politeness off" in result.stdout and "politeness on" in result.stdout
     assert "20 loaded" in result.stdout
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="benchmark data not present")
+def test_stories_benchmark_smoke() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.stories", "--scale", "300", "--step", "100"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "synthetic corpus: 300 articles, 3600 paragraphs" in out
+    assert out.count("grouped in") == 3 and "1.0 = linear total" in out
+    assert "stories holding one event only" in out
