@@ -24,6 +24,7 @@ from depeche.errors import (
     SourceNotFound,
     WarehouseError,
     WarehouseLocked,
+    lock_holder,
 )
 from depeche.settings import DEFAULT_WAREHOUSE
 
@@ -338,6 +339,10 @@ def sql_command(
     warehouse: WarehouseOption = None,
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     max_rows: Annotated[int, typer.Option(help="Rows shown in table format.")] = 1000,
+    wait: Annotated[
+        float,
+        typer.Option(help="Seconds to wait while a run is writing (it holds the file briefly)."),
+    ] = 30.0,
 ) -> None:
     """Run a read-only SQL query against the warehouse and print the result.
 
@@ -345,7 +350,7 @@ def sql_command(
     """
     path = warehouse or Path(os.environ.get("DEPECHE_WAREHOUSE", DEFAULT_WAREHOUSE))
     try:
-        columns, rows = run_query(path, query)
+        columns, rows = run_query(path, query, wait)
     except DepecheError as exc:
         _fail(str(exc))
         return
@@ -366,16 +371,40 @@ def sql_command(
         typer.echo(render_table(columns, rows, max_rows))
 
 
-def run_query(path: Path, query: str) -> tuple[list[str], list[tuple]]:
-    """Run ``query`` on a read-only connection; return column names and rows."""
+def run_query(path: Path, query: str, wait: float = 30.0) -> tuple[list[str], list[tuple]]:
+    """Run ``query`` on a read-only connection; return column names and rows.
+
+    A run holds the warehouse for a moment per batch: while it does, wait (with backoff,
+    up to ``wait`` seconds) rather than fail.
+    """
+    import time
+
     import duckdb
 
     if not path.exists():
         raise WarehouseError(f"warehouse {path} does not exist; run `depeche ingest` first")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open warehouse {path}: {str(exc).splitlines()[0]}") from exc
+    deadline, delay, told = time.monotonic() + wait, 0.1, False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+            break
+        except duckdb.Error as exc:
+            holder = lock_holder(str(exc))
+            if holder is None:
+                raise WarehouseError(
+                    f"cannot open warehouse {path}: {str(exc).splitlines()[0]}"
+                ) from exc
+            if time.monotonic() + delay > deadline:
+                raise WarehouseLocked(
+                    f"warehouse {path} is locked by {holder} (waited {wait:g} s; "
+                    "try again, or close that program's connection)",
+                    holder,
+                ) from exc
+            if not told:
+                print(f"depeche: {path} is being written by {holder}; waiting", file=sys.stderr)
+                told = True
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
     from warehouse import load_fts
 
     load_fts(con)  # for search_paragraphs(); cheap, and optional

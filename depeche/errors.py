@@ -1,5 +1,10 @@
 """Named exceptions; the CLI turns each into one clear sentence and a non-zero exit."""
 
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
 
 class DepecheError(Exception):
     "Base class for errors a user can act on."
@@ -35,3 +40,22 @@ class ModelMissing(DepecheError):
 
 class ClusterError(DepecheError):
     "The Dask cluster given for the transform stage cannot be reached or started."
+
+
+_LOCK = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+
+
+def lock_holder(message: str) -> str | None:
+    """Who holds the warehouse, from DuckDB's lock error: "PID 123 (duckdb -ui)"; None when
+    the error is not a lock conflict."""
+    if "Could not set lock" not in message and "Conflicting lock" not in message:
+        return None
+    found = _LOCK.search(message)
+    if not found:
+        return "another process"
+    program, pid = found.groups()
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        command = ""
+    return f"PID {pid} ({command or program})"

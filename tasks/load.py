@@ -22,7 +22,7 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
-from depeche.errors import WarehouseError, WarehouseLocked
+from depeche.errors import WarehouseError, WarehouseLocked, lock_holder
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject, article_id_for
 from tasks.linking import Known
@@ -63,25 +63,6 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         yield con
     finally:
         con.close()
-
-
-_LOCK = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
-
-
-def lock_holder(message: str) -> str | None:
-    """Who holds the warehouse, from DuckDB's lock error: "PID 123 (duckdb -ui)"; None when
-    the error is not a lock conflict."""
-    if "Could not set lock" not in message and "Conflicting lock" not in message:
-        return None
-    found = _LOCK.search(message)
-    if not found:
-        return "another process"
-    program, pid = found.groups()
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        command = ""
-    return f"PID {pid} ({command or program})"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -118,3 +118,53 @@ def test_a_lock_released_during_the_run_is_merged_within_it(
     assert query(warehouse, "SELECT count(*), min(status) FROM runs") == [
         (1, "completed_with_rejects")
     ]
+
+
+DEPECHE = Path(sys.executable).parent / "depeche"
+
+
+def _table(warehouse: Path) -> None:
+    import duckdb
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE articles AS SELECT 'Séisme' AS title")
+
+
+def test_sql_waits_while_a_writer_holds_the_warehouse(warehouse: Path) -> None:
+    _table(warehouse)
+    holder = _hold(warehouse)
+    query_ = subprocess.Popen(
+        [str(DEPECHE), "sql", "SELECT title FROM articles", "-w", str(warehouse), "-f", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # The query is waiting, not failed; then the writer lets go.
+        with pytest.raises(subprocess.TimeoutExpired):
+            query_.wait(timeout=3)
+    finally:
+        holder.communicate("go\n", timeout=30)
+    out, err = query_.communicate(timeout=60)
+    assert query_.returncode == 0, err
+    assert out.splitlines() == ["title", "Séisme"]
+    assert f"is being written by PID {holder.pid}" in err
+
+
+def test_sql_says_who_holds_the_warehouse_when_waiting_is_over(warehouse: Path) -> None:
+    _table(warehouse)
+    holder = _hold(warehouse)
+    try:
+        result = subprocess.run(
+            [str(DEPECHE), "sql", "SELECT 1", "-w", str(warehouse), "--wait", "1"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        holder.communicate("go\n", timeout=30)
+    assert result.returncode == 1
+    said = " ".join(result.stderr.split())  # the terminal may wrap the sentence
+    assert f"depeche: warehouse {warehouse} is locked by PID {holder.pid}" in said
+    assert "Traceback" not in result.stderr
