@@ -32,6 +32,8 @@ from warehouse import sql
 #: Jaccard of word 3-shingles at or above which two articles are near-duplicates
 #: (measured on labelled pairs, README "Duplicates").
 NEAR_DUPLICATE = 0.3
+#: One article shingle in this many enters its signature (see tasks.lsh.band_keys).
+ARTICLE_SAMPLE = 4
 #: Articles grouped per pass: bounds memory whatever the size of a run.
 CHUNK = 1000
 #: An entity named by more than this share of the articles does not make stories
@@ -148,7 +150,7 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, chunk: list[str]) -> int:
         "SELECT article_id, text FROM articles WHERE article_id IN (SELECT article_id FROM chunk)"
     ).fetchall()
     grams = {a: shingles(t) for a, t in texts}
-    keys = band_keys([signature_keys(grams[a]) for a, _ in texts])
+    keys = band_keys([signature_keys(grams[a]) for a, _ in texts], sample=ARTICLE_SAMPLE)
     bands = _bands_frame([(a,) for a, _ in texts], keys, ["article_id"])
     if len(bands):
         _register(con, "new_bands", bands)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import zlib
 from collections.abc import Iterable, Sequence
-from functools import cache
 
 import numpy as np
 
@@ -34,12 +33,18 @@ _MIX = _rng.randint(1, 1 << 62, size=ROWS, dtype=np.uint64) | np.uint64(1)
 _SHIFT = np.uint64(32)
 
 
-@cache
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS as EN
-    from spacy.lang.fr.stop_words import STOP_WORDS as FR
-
-    return frozenset(fold(w) for w in FR | EN)
+#: Function words of French and English: a shingle made only of these ("de la", "il a",
+#: "of the") says nothing about a text and makes unrelated texts collide in the bands.
+STOP_WORDS = frozenset(
+    """a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur
+    leurs lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa
+    se ses son sur ta te tes toi ton tu un une vos votre vous c d j l m n s t y etait ete
+    est sont a ont avait avaient sera seront fait plus tout tous toute toutes aussi comme si
+    lors selon entre apres avant depuis sans sous chez cela ceci ca dont ou quand alors
+    the of and to in is was for on that with as by at from it its be are were this which an
+    or but not has have had he she they we you his her their our will would been also than
+    after before into over about more""".split()  # noqa: SIM905 (a list literal, folded)
+)
 
 
 def words(text: str) -> list[str]:
@@ -60,13 +65,17 @@ def shingles(text: str, n: int = 3) -> frozenset[str]:
 def signature_keys(grams: frozenset[str]) -> list[str]:
     """The shingles a signature is built from: those made only of stop words ("de la",
     "il a") are left out, since they make unrelated texts collide in the bands."""
-    stop = _stop_words()
-    kept = [g for g in grams if not stop.issuperset(g.split())]
+    kept = [g for g in grams if not STOP_WORDS.issuperset(g.split())]
     return kept or list(grams)
 
 
-def band_keys(sets: Sequence[Iterable[str]]) -> np.ndarray:
-    """One row of ``BANDS`` int64 band keys per set (all-zero rows for empty sets)."""
+def band_keys(sets: Sequence[Iterable[str]], sample: int = 1) -> np.ndarray:
+    """One row of ``BANDS`` int64 band keys per set (all-zero rows for empty sets).
+
+    With ``sample`` > 1 only the shingles whose hash is a multiple of it count: the same
+    ones in every text, so Jaccard is preserved in expectation, at 1/sample of the cost
+    (for long texts, such as whole articles).
+    """
     lengths = []
     values: list[int] = []
     for items in sets:
@@ -76,14 +85,26 @@ def band_keys(sets: Sequence[Iterable[str]]) -> np.ndarray:
     out = np.zeros((len(lengths), BANDS), dtype=np.int64)
     if not values:
         return out
-    h = np.asarray(values, dtype=np.uint64)[:, None]
-    with np.errstate(over="ignore"):
-        permuted = (h * _A + _B) >> _SHIFT  # (shingles, NUM_PERM)
+    h = np.asarray(values, dtype=np.uint64)
     lengths_arr = np.asarray(lengths)
+    if sample > 1:
+        keep = h % np.uint64(sample) == 0
+        owner = np.repeat(np.arange(len(lengths_arr)), lengths_arr)
+        lengths_arr = np.bincount(owner[keep], minlength=len(lengths_arr))
+        h = h[keep]
+        if not len(h):
+            return out
     nonempty = lengths_arr > 0
     starts = np.concatenate(([0], np.cumsum(lengths_arr)[:-1]))[nonempty]
-    minima = np.minimum.reduceat(permuted, starts, axis=0)  # (nonempty sets, NUM_PERM)
+    # One permutation at a time: arrays the size of the shingles, not 128 times that.
+    minima = np.empty((len(starts), NUM_PERM), dtype=np.uint64)
+    permuted = np.empty_like(h)
     with np.errstate(over="ignore"):
+        for k in range(NUM_PERM):
+            np.multiply(h, _A[k], out=permuted)
+            permuted += _B[k]
+            permuted >>= _SHIFT
+            minima[:, k] = np.minimum.reduceat(permuted, starts)
         mixed = (minima.reshape(len(minima), BANDS, ROWS) * _MIX).sum(axis=2)
     out[nonempty] = mixed.view(np.int64)
     return out
