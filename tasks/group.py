@@ -23,7 +23,15 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from depeche.errors import WarehouseLocked
-from tasks.clusters import THRESHOLD, Para, cluster_rows, components, eligible, keys_of
+from tasks.clusters import (
+    MIN_SHARED_BANDS,
+    THRESHOLD,
+    Para,
+    cluster_rows,
+    components,
+    eligible,
+    keys_of,
+)
 from tasks.load import LOAD_TIMEOUT, connect, run_script, statements
 from tasks.lsh import BANDS, band_keys, bigrams, containment, jaccard, shingles, signature_keys
 from tasks.stories import ArticleProfile, StoryState, assign, idf
@@ -103,7 +111,7 @@ def _cluster_paragraphs(
     if not len(probe):
         return 0
     _register(con, "probe", probe)
-    pairs = _select(con, "group_paragraph_candidates")
+    pairs = _select(con, "group_paragraph_candidates", {"min_bands": MIN_SHARED_BANDS})
     nodes = pd.DataFrame(
         list(probe.itertuples(index=False, name=None)) + [(b, q) for _, _, b, q in pairs],
         columns=["article_id", "position"],
@@ -228,7 +236,9 @@ def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) ->
     assignments = grouping.assignments
     for gone, kept in grouping.merged.items():
         con.execute(
-            "UPDATE story_articles SET story_id = $kept WHERE story_id = $gone",
+            "UPDATE story_articles SET story_id = $kept, "
+            "reason = CASE reason WHEN 'first' THEN 'merged' ELSE reason END "
+            "WHERE story_id = $gone",
             {"kept": kept, "gone": gone},
         )
     frame = pd.DataFrame(

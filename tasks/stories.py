@@ -62,7 +62,7 @@ class Assignment:
     story_id: str
     article_id: str
     score: float
-    reason: str  # first | syndicated paragraphs | near duplicate | entities
+    reason: str  # first | syndicated paragraphs | near duplicate | entities | merged
 
 
 def story_id_for(article_id: str) -> str:
@@ -186,5 +186,13 @@ def assign(
             story_id = merged[story_id]
         return story_id
 
-    out = [Assignment(final(a.story_id), a.article_id, a.score, a.reason) for a in out]
+    out = [
+        Assignment(
+            final(a.story_id),
+            a.article_id,
+            a.score,
+            "merged" if a.reason == "first" and a.story_id in merged else a.reason,
+        )
+        for a in out
+    ]
     return Grouping(out, touched, {k: final(k) for k in merged})

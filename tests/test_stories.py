@@ -190,7 +190,7 @@ def test_analysis_views_on_the_seeds(seed_copy: Path, warehouse: Path) -> None:
     assert [t[0] for t in timeline] == ["000", "001", "002", "003", "004"]
     reasons = sorted(t[1] for t in timeline)
     assert reasons.count("first") == 1  # the story's founder; the others joined it
-    assert set(reasons) <= {"first", "syndicated paragraphs", "entities"}
+    assert set(reasons) <= {"first", "syndicated paragraphs", "entities", "merged"}
     pairs = query(
         warehouse,
         "SELECT articles FROM story_entity_pairs "

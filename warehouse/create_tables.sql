@@ -151,7 +151,7 @@ CREATE TABLE IF NOT EXISTS story_articles (
     article_id   VARCHAR NOT NULL,
     content_hash VARCHAR NOT NULL,       -- the article version grouped (a new one regroups)
     score        DOUBLE NOT NULL,        -- closeness to the story when it joined
-    reason       VARCHAR NOT NULL,       -- first | syndicated paragraphs | near duplicate | entities
+    reason       VARCHAR NOT NULL,       -- first | syndicated paragraphs | near duplicate | entities | merged
     joined_at    TIMESTAMP NOT NULL
 );
 

@@ -4,7 +4,7 @@ DELETE FROM stories WHERE story_id IN (SELECT story_id FROM touched);
 
 INSERT INTO stories
 WITH members AS (
-    SELECT sa.story_id, a.article_id, a.title, a.first_seen,
+    SELECT sa.story_id, a.article_id, a.title, a.first_seen, sa.reason = 'first' AS founder,
            coalesce(CAST(a.published AS TIMESTAMP), a.first_seen) AS happened,
            source_of(a.sitename, a.url, a.source_uri) AS source
     FROM story_articles sa JOIN articles a USING (article_id)
@@ -18,7 +18,7 @@ WITH members AS (
     FROM central GROUP BY story_id
 ), spans AS (
     SELECT story_id,
-           first(title ORDER BY happened, first_seen, article_id) AS headline,
+           first(title ORDER BY happened, first_seen, founder DESC, article_id) AS headline,
            min(happened) AS first_seen, max(happened) AS last_seen,
            count(*) AS articles, count(DISTINCT source) AS sources
     FROM members GROUP BY story_id
