@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import State
+from prefect.utilities.annotations import quote
 
 from depeche.runners import BatchRunner, batch_runner
 from depeche.settings import Settings, as_settings
@@ -139,11 +140,22 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Run
             upcoming.append(start(units[number + len(upcoming)]))
         transformed = future.result()
         entities = known_entities_task(settings.warehouse)
-        batch, rejects = validate_batch(transformed.documents, settings.min_text_chars, entities)
+        # quote(): Prefect would otherwise walk every object of a batch (documents, their
+        # paragraphs and mentions) looking for futures, twice per task: that walk cost
+        # more CPU than validating and loading.
+        batch, rejects = validate_batch(
+            quote(transformed.documents), settings.min_text_chars, quote(entities)
+        )
         rejects = transformed.rejects + rejects
         if number == 1 and url_rejects:
             rejects = url_rejects + rejects
-        stats = load_batch(settings.warehouse, batch, rejects, summary.run_id, transformed.archive)
+        stats = load_batch(
+            settings.warehouse,
+            quote(batch),
+            quote(rejects),
+            summary.run_id,
+            quote(transformed.archive),
+        )
         summary.add(stats, rejects, transformed.unchanged, transformed.seconds)
         logger.info(
             "batch %d/%d: %d source(s), %d unchanged, %d loaded, %d rejected (first: %s)",
@@ -189,10 +201,10 @@ def reprocess(settings: Settings) -> RunSummary:
             transformed = _submit(runner, archive, settings, {}).result()
             entities = known_entities_task(settings.warehouse)
             batch, rejects = validate_batch(
-                transformed.documents, settings.min_text_chars, entities
+                quote(transformed.documents), settings.min_text_chars, quote(entities)
             )
             rejects = transformed.rejects + rejects
-            stats = load_batch(settings.warehouse, batch, rejects, summary.run_id)
+            stats = load_batch(settings.warehouse, quote(batch), quote(rejects), summary.run_id)
             summary.add(stats, rejects, 0, transformed.seconds)
             logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
     summary.stories = group_task(settings.warehouse, settings.story_window_days).stories

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -274,9 +274,12 @@ def fail_run(summary: RunSummary) -> None:
     """Record a run that could not finish as failed, with the figures it reached."""
     summary.finished_at = datetime.now()
     summary.status = "failed"
+    from tasks.staging import run_params, stage_run
+
     try:
         with connect(Path(summary.warehouse)) as con:
-            params = {k: v for k, v in asdict(summary).items() if not isinstance(v, dict | list)}
-            run_script(con, "finish_run", params)
+            run_script(con, "finish_run", run_params(summary))
+    except WarehouseLocked:  # recorded by the next run, like a staged batch
+        stage_run(Path(summary.warehouse), run_params(summary))
     except Exception as exc:  # the warehouse itself may be what failed
         get_run_logger().error("%s: could not record the failed run: %s", summary.warehouse, exc)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -23,18 +22,13 @@ from prefect.cache_policies import NONE
 from tasks.documents import article_id_for
 from tasks.fetch import FetchResult
 from tasks.pipeline import Transformed, transform_chunk
+from tasks.workers import init_worker
 
 #: Below this many files, and with no pool running yet, the flow's own process does the
 #: work: starting workers (imports, spaCy model) costs seconds that a few files never repay.
 INLINE_BELOW = 64
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
-
-
-def _init_worker() -> None:
-    """One BLAS thread per worker: the workers already use every core."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
 
 
 _POOL_LOCK = threading.Lock()
@@ -59,7 +53,7 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
         _POOL = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
+            initializer=init_worker,
         )
         _POOL_SIZE = workers
     return _POOL

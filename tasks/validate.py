@@ -10,12 +10,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pandera.errors
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from depeche.settings import PIPELINE_VERSION
-from schemas.tables import MODELS
 from tasks.documents import Document, Reject
 from tasks.entities import entity_frames, resolve_mentions
 from tasks.linking import Known
@@ -176,6 +174,12 @@ def validate_frames(
     Returns:
         The validated (coerced) tables without the rejected articles, and the rejects.
     """
+    # Imported here: Pandera and the models take half a second to import, which a run
+    # with nothing new to validate (an unchanged rerun) need not pay.
+    import pandera.errors
+
+    from schemas.tables import MODELS
+
     reasons: dict[str, list[str]] = {}
     validated: dict[str, pd.DataFrame] = {}
     for table, frame in frames.items():
