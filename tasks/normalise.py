@@ -83,7 +83,10 @@ def normalise_document(doc: Document) -> Document:
         block.text = normalise_text(block.text)
     doc.blocks = [b for b in doc.blocks if b.text]
     for removed in doc.removed:
-        removed.text = normalise_text(removed.text)
+        # A line of only invisible characters keeps its audit row, spelled out.
+        removed.text = normalise_text(removed.text) or " ".join(
+            f"U+{ord(c):04X}" for c in removed.text
+        )
     if doc.title:
         doc.title = normalise_text(doc.title)
     if doc.author:

@@ -300,3 +300,17 @@ def test_ingest_groups_the_seeds_syndicated_paragraphs(seed_copy: Path, warehous
     )
     assert pair == [(1,)]
     assert query(warehouse, "SELECT count(*) FROM paragraph_clusters WHERE is_origin") == [(3,)]
+
+
+def test_a_removed_line_of_invisible_characters_keeps_its_audit_row(
+    seed_copy: Path, warehouse: Path
+) -> None:
+    seed = seed_copy / "001_ab8cf38a567ce122.txt"
+    lines = seed.read_text("utf-8").splitlines()
+    lines.insert(4, "\u200b\u200b")  # zero-width spaces, as pasted text sometimes carries
+    seed.write_text("\n".join(lines), "utf-8")
+    summary = _ingest([seed_copy], warehouse)
+    assert (summary.articles_new, summary.rejects) == (5, 0)
+    assert query(warehouse, "SELECT rule FROM boilerplate WHERE text = 'U+200B U+200B'") == [
+        ("stray_code",)
+    ]
