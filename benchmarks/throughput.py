@@ -50,7 +50,7 @@ def bench_pages() -> list[bytes]:
 
 
 def build_corpus(folder: Path, docs: int) -> Path:
-    """``docs`` HTML files (each copy varied in its first paragraph) plus the seeds."""
+    """``docs`` HTML files (each copy varied in every paragraph) plus the seeds."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -59,8 +59,9 @@ def build_corpus(folder: Path, docs: int) -> Path:
         page = pages[i % len(pages)]
         copy = i // len(pages)
         if copy:
-            # A different first paragraph, so no copy is a duplicate of another.
-            page = page.replace(b"</p>", f" (copie {copy}, variante {i})</p>".encode(), 1)
+            # Every paragraph marked, so that no copy is an exact duplicate of another
+            # once extracted and cleaned (the first <p> is often navigation).
+            page = page.replace(b"</p>", f" (copie {copy}, variante {i})</p>".encode())
         (folder / f"{i:05d}.html").write_bytes(page)
     for seed in sorted((REPO / "seeds").glob("*.txt")):
         shutil.copy(seed, folder / seed.name)

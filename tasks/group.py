@@ -42,8 +42,9 @@ from warehouse import sql
 NEAR_DUPLICATE = 0.3
 #: One article shingle in this many enters its signature (see tasks.lsh.band_keys).
 ARTICLE_SAMPLE = 4
-#: Articles grouped per pass: bounds memory whatever the size of a run.
-CHUNK = 1000
+#: Articles grouped per pass (and per transaction): bounds memory whatever the size of
+#: a run.
+CHUNK = 500
 #: An entity named by more than this share of the articles does not make stories
 #: candidates by itself (it still counts in the similarity, with a low weight).
 COMMON_SHARE = 0.05
@@ -54,7 +55,7 @@ class GroupStats:
     articles: int = 0
     clusters: int = 0  # clusters written (new or rebuilt)
     near_duplicates: int = 0
-    stories: int = 0  # stories touched
+    stories: int = 0  # stories created or extended (not counting those merged away)
     seconds: float = 0.0
 
 
@@ -260,29 +261,38 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
     started = datetime.now()
     stats = GroupStats()
     with connect(warehouse) as con:
+        # A bounded buffer, and one transaction per chunk: memory stays flat however many
+        # articles a run loaded (DuckDB keeps a transaction's changes until it commits).
+        con.execute("SET memory_limit = '512MB'")
         pending = [r[0] for r in _select(con, "group_pending")]
         stats.articles = len(pending)
         con.execute("BEGIN TRANSACTION")
         _register_ids(con, "pending", "article_id", pending)
         run_script(con, "group_forget")
         dirty = [tuple(r) for r in con.execute("SELECT * FROM dirty_paragraphs").fetchall()]
-        touched = {r[0] for r in con.execute("SELECT story_id FROM left_stories").fetchall()}
-        for start in range(0, len(pending) or (1 if dirty else 0), CHUNK):
+        left = {r[0] for r in con.execute("SELECT story_id FROM left_stories").fetchall()}
+        touched = set(left)
+        for start in range(0, len(pending) or (1 if dirty or left else 0), CHUNK):
             chunk = pending[start : start + CHUNK]
             _register_ids(con, "chunk", "article_id", chunk)
             stats.clusters += _cluster_paragraphs(con, chunk, dirty if start == 0 else [])
             stats.near_duplicates += _near_duplicates(con, chunk)
-            new = _stories(con, window_days, started)
+            new = _stories(con, window_days, started) | (left if start == 0 else set())
             touched |= new
-            if new:  # later chunks must see the stories this one extended
+            if new:
                 _register_ids(con, "touched", "story_id", new)
                 run_script(con, "group_update_stories", {"now": started})
             con.unregister("chunk")
-        if touched:
-            _register_ids(con, "touched", "story_id", touched)
-            run_script(con, "group_update_stories", {"now": started})
+            # Articles of later chunks stay pending (no story_articles row) until theirs
+            # commits: a run cut short leaves them to the next one.
+            con.execute("COMMIT")
+            con.execute("BEGIN TRANSACTION")
         con.execute("COMMIT")
-    stats.stories = len(touched)
+        # Stories touched and still there (not merged into another).
+        stats.stories = con.execute(
+            "SELECT count(*) FROM stories WHERE list_contains($ids, story_id)",
+            {"ids": sorted(touched)},
+        ).fetchone()[0]  # type: ignore[index]
     stats.seconds = (datetime.now() - started).total_seconds()
     return stats
 
