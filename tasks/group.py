@@ -261,9 +261,10 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
     started = datetime.now()
     stats = GroupStats()
     with connect(warehouse) as con:
-        # A bounded buffer, and one transaction per chunk: memory stays flat however many
-        # articles a run loaded (DuckDB keeps a transaction's changes until it commits).
-        con.execute("SET memory_limit = '512MB'")
+        # A bounded buffer (1 GB), and one transaction per chunk: memory stays flat
+        # however many articles a run loaded (DuckDB keeps a transaction's changes until
+        # it commits).
+        con.execute("SET memory_limit = '1GB'")
         pending = [r[0] for r in _select(con, "group_pending")]
         stats.articles = len(pending)
         con.execute("BEGIN TRANSACTION")
