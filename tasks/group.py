@@ -198,11 +198,12 @@ def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) ->
         ArticleProfile(
             article_id=a,
             when=happened,
+            source=source,
             entities=dict(entities or {}),
             clusters=frozenset(clusters or ()),
             near=frozenset(near or ()),
         )
-        for a, happened, entities, clusters, near in _select(con, "group_profiles")
+        for a, happened, source, entities, clusters, near in _select(con, "group_profiles")
     ]
     if not profiles:
         return set()

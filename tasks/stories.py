@@ -33,6 +33,7 @@ class ArticleProfile:
     article_id: str
     when: datetime
     entities: dict[str, int] = field(default_factory=dict)  # entity_id -> mentions
+    source: str = ""  # path or URL as given: orders articles of the same moment
     clusters: frozenset[str] = frozenset()
     near: frozenset[str] = frozenset()  # near-duplicate article ids
 
@@ -143,7 +144,7 @@ def assign(
         index(story, keys_of(story))
     touched: dict[str, StoryState] = {}
     out: list[Assignment] = []
-    for article in sorted(articles, key=lambda a: (a.when, a.article_id)):
+    for article in sorted(articles, key=lambda a: (a.when, a.source, a.article_id)):
         close: list[tuple[float, str, StoryState]] = []
         candidates = set().union(
             *(by_key.get(k, ()) for k in (*article.entities, *article.clusters, *article.near))

@@ -3,6 +3,7 @@
 SELECT
     a.article_id,
     coalesce(CAST(a.published AS TIMESTAMP), a.first_seen) AS happened,
+    a.source_uri,
     (SELECT map(list(entity_id), list(n)) FROM (
         SELECT entity_id, count(*)::INTEGER AS n FROM mentions m
         WHERE m.article_id = a.article_id GROUP BY entity_id)) AS entities,
