@@ -32,7 +32,7 @@ from tasks.clusters import (
     eligible,
     keys_of,
 )
-from tasks.load import LOAD_TIMEOUT, connect, run_script, statements
+from tasks.load import LOAD_TIMEOUT, _arrow, connect, run_script, statements
 from tasks.lsh import BANDS, band_keys, bigrams, containment, jaccard, shingles, signature_keys
 from tasks.stories import ArticleProfile, StoryState, assign, idf
 from warehouse import sql
@@ -64,7 +64,7 @@ def _select(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = Non
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    con.register(name, pa.Table.from_pandas(frame, preserve_index=False))
+    con.register(name, _arrow(frame))
 
 
 def _register_ids(con: duckdb.DuckDBPyConnection, name: str, column: str, ids) -> None:  # type: ignore[no-untyped-def]
@@ -194,6 +194,8 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, chunk: list[str]) -> int:
 
 def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) -> set[str]:
     """Attach the chunk's articles to stories; returns the stories touched."""
+    rows = _select(con, "group_profiles")
+    content = {r[0]: r[3] for r in rows}
     profiles = [
         ArticleProfile(
             article_id=a,
@@ -203,7 +205,7 @@ def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) ->
             clusters=frozenset(clusters or ()),
             near=frozenset(near or ()),
         )
-        for a, happened, source, entities, clusters, near in _select(con, "group_profiles")
+        for a, happened, source, _, entities, clusters, near in rows
     ]
     if not profiles:
         return set()
@@ -228,12 +230,6 @@ def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) ->
             {"earliest": earliest, "latest": latest, "window_days": window_days},
         )
     ]
-    content = dict(
-        con.execute(
-            "SELECT article_id, content_hash FROM articles "
-            "WHERE article_id IN (SELECT article_id FROM chunk)"
-        ).fetchall()
-    )
     grouping = assign(profiles, stories, idf({e: n for e, n, _ in frequency}, total), window_days)
     assignments = grouping.assignments
     for gone, kept in grouping.merged.items():

@@ -132,7 +132,7 @@ def merge_staged_task(warehouse: Path, wait_seconds: float = 0.0) -> MergeStats 
     """Merge staged batches, retrying with backoff for up to ``wait_seconds`` while the
     warehouse is locked; None when it stayed locked (the next run merges them)."""
     logger = get_run_logger()
-    if not staged_batches(warehouse) and not staging_dir(warehouse).exists():
+    if not staging_dir(warehouse).exists():
         return MergeStats()
     deadline = time.monotonic() + wait_seconds
     delay = 1.0

@@ -50,12 +50,21 @@ class StoryState:
     vector: dict[str, float] = field(default_factory=dict)  # entity_id -> summed tf
 
     def add(self, article: ArticleProfile) -> None:
-        self.members.add(article.article_id)
-        self.clusters |= article.clusters
-        for entity, weight in tf(article.entities).items():
-            self.vector[entity] = self.vector.get(entity, 0.0) + weight
+        self._join({article.article_id}, article.clusters, tf(article.entities))
         self.first = min(self.first, article.when)
         self.last = max(self.last, article.when)
+
+    def absorb(self, other: StoryState) -> None:
+        """Take in a story merged into this one."""
+        self._join(other.members, other.clusters, other.vector)
+        self.first = min(self.first, other.first)
+        self.last = max(self.last, other.last)
+
+    def _join(self, members: set[str], clusters: frozenset[str] | set[str], vector: dict) -> None:
+        self.members |= members
+        self.clusters |= clusters
+        for entity, weight in vector.items():
+            self.vector[entity] = self.vector.get(entity, 0.0) + weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +175,7 @@ def assign(
             for _, _, other in close:
                 if other is story:
                     continue
-                story.members |= other.members
-                story.clusters |= other.clusters
-                for entity, weight in other.vector.items():
-                    story.vector[entity] = story.vector.get(entity, 0.0) + weight
-                story.first, story.last = min(story.first, other.first), max(story.last, other.last)
+                story.absorb(other)
                 merged[other.story_id] = story.story_id
                 del pool[other.story_id]
                 touched.pop(other.story_id, None)

@@ -1,9 +1,11 @@
 -- What each chunk article brings to story grouping: when it happened, the entities it
--- names (with mention counts), its syndicated paragraph clusters and near-duplicates.
+-- names (with mention counts), its syndicated paragraph clusters and near-duplicates,
+-- and the version grouped (content_hash).
 SELECT
     a.article_id,
     coalesce(CAST(a.published AS TIMESTAMP), a.first_seen) AS happened,
     a.source_uri,
+    a.content_hash,
     (SELECT map(list(entity_id), list(n)) FROM (
         SELECT entity_id, count(*)::INTEGER AS n FROM mentions m
         WHERE m.article_id = a.article_id GROUP BY entity_id)) AS entities,
