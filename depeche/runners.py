@@ -22,6 +22,7 @@ from prefect.task_runners import TaskRunner
 
 from depeche.errors import ClusterError
 from depeche.settings import Settings
+from tasks.transform import stop_workers
 
 
 @dataclass
@@ -52,7 +53,12 @@ def batch_runner(settings: Settings) -> Iterator[BatchRunner]:
         if context is None or context.task_runner is None:
             raise RuntimeError("batch_runner() is for use inside a flow run")
         # Two batches in flight: one transformed while the previous one is loaded.
-        yield BatchRunner(context.task_runner, 2, settings.workers, "local")
+        try:
+            yield BatchRunner(context.task_runner, 2, settings.workers, "local")
+        finally:
+            # The worker processes hold a spaCy model each (about 550 MB): once the
+            # batches are done, what follows (grouping, the search index) gets it.
+            stop_workers()
         return
     with ExitStack() as stack:
         stack.enter_context(_api_for_workers(settings))

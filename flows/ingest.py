@@ -78,14 +78,17 @@ def ingest(settings: Settings) -> State:
     summary = start_run(settings.warehouse, flow_run.id)
     try:
         with batch_runner(settings) as runner:
-            return final_state(_ingest(settings, summary, runner))
+            _ingest(settings, summary, runner)
+        # The transform workers (and their NER models) are gone by now: grouping and the
+        # search index get the memory.
+        return final_state(_group_and_finish(settings, summary))
     except Exception:
         fail_run(summary)  # the runs row says failed, with what was loaded before
         raise
 
 
-def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> RunSummary:
-    """The body of the ingest flow (wiring only)."""
+def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> None:
+    """The batches of the ingest flow (wiring only)."""
     logger = get_run_logger()
     paths = discover(settings.sources, settings.extensions) if settings.sources else []
     todo, unchanged, known = skip_unchanged(paths, settings.warehouse)
@@ -173,6 +176,10 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Run
         summary.add(
             load_batch(settings.warehouse, Batch(), url_rejects, summary.run_id), url_rejects
         )
+
+
+def _group_and_finish(settings: Settings, summary: RunSummary) -> RunSummary:
+    """After the batches: merge what was staged, group, and close the run (wiring only)."""
     # The warehouse was locked: wait for it (with backoff) and merge what was staged.
     if (
         summary.articles_staged
@@ -195,7 +202,7 @@ def reprocess(settings: Settings) -> RunSummary:
     logger.info(
         "%s: %d archived page(s) in %d batch(es)", settings.warehouse, len(urls), len(units)
     )
-    with batch_runner(settings) as runner:
+    with batch_runner(settings) as runner:  # the workers stop before grouping
         for number, unit in enumerate(units, start=1):
             archive = read_archive(settings.warehouse, unit)
             transformed = _submit(runner, archive, settings, {}).result()

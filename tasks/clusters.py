@@ -20,7 +20,16 @@ from dataclasses import dataclass
 
 from tasks.lsh import band_keys, bigrams, containment, signature_keys
 
-__all__ = ["MIN_WORDS", "THRESHOLD", "ClusterRow", "Para", "bigrams", "cluster", "containment"]
+__all__ = [
+    "MIN_WORDS",
+    "THRESHOLD",
+    "ClusterRow",
+    "Forest",
+    "Para",
+    "bigrams",
+    "cluster",
+    "containment",
+]
 
 #: Paragraphs shorter than this are too generic to call syndicated.
 MIN_WORDS = 12
@@ -67,24 +76,43 @@ def keys_of(grams: list[frozenset[str]]):  # type: ignore[no-untyped-def]
     return band_keys([signature_keys(g) for g in grams])
 
 
+class Forest:
+    """Union-find over hashable nodes: which nodes are already connected, cheaply."""
+
+    def __init__(self, nodes: Iterable[Hashable] = ()) -> None:
+        self.parent: dict = {n: n for n in nodes}
+
+    def add(self, node: Hashable) -> None:
+        self.parent.setdefault(node, node)
+
+    def find(self, node: Hashable) -> Hashable:
+        parent = self.parent
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(self, a: Hashable, b: Hashable) -> None:
+        self.add(a)
+        self.add(b)
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+    def groups(self) -> list[list]:
+        """The components, each in the order its nodes were added."""
+        out: dict = {}
+        for node in self.parent:
+            out.setdefault(self.find(node), []).append(node)
+        return list(out.values())
+
+
 def components(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable]]) -> list[list]:
     """Connected components of a graph (union-find), each in the order nodes were given."""
-    parent: dict = {n: n for n in nodes}
-
-    def find(n):  # type: ignore[no-untyped-def]
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
+    forest = Forest(nodes)
     for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-    groups: dict = {}
-    for n in parent:
-        groups.setdefault(find(n), []).append(n)
-    return list(groups.values())
+        forest.union(a, b)
+    return forest.groups()
 
 
 def cluster_rows(members: list[Para], grams_of: dict | None = None) -> list[ClusterRow]:

@@ -26,14 +26,24 @@ from depeche.errors import WarehouseLocked
 from tasks.clusters import (
     MIN_SHARED_BANDS,
     THRESHOLD,
+    ClusterRow,
+    Forest,
     Para,
     cluster_rows,
-    components,
     eligible,
     keys_of,
 )
-from tasks.load import LOAD_TIMEOUT, _arrow, connect, run_script, statements
-from tasks.lsh import BANDS, band_keys, bigrams, containment, jaccard, shingles, signature_keys
+from tasks.load import _PARAM, LOAD_TIMEOUT, _arrow, connect, run_script, statements
+from tasks.lsh import (
+    BANDS,
+    band_keys,
+    bigrams,
+    containment,
+    hashed_jaccard,
+    shingle_hashes,
+    shingles,
+    signature_keys,
+)
 from tasks.stories import ArticleProfile, StoryState, assign, idf
 from warehouse import sql
 
@@ -48,6 +58,9 @@ CHUNK = 500
 #: An entity named by more than this share of the articles does not make stories
 #: candidates by itself (it still counts in the similarity, with a low weight).
 COMMON_SHARE = 0.05
+#: Articles whose shingle hashes are kept from one chunk to the next (about 7 kB each):
+#: the republications of an article meet it again in later chunks.
+SHINGLE_CACHE = 5000
 
 
 @dataclass
@@ -60,7 +73,13 @@ class GroupStats:
 
 
 def _select(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[tuple]:
-    return con.execute(statements(sql(name))[0], params or None).fetchall()
+    """The rows of the last statement of ``warehouse/<name>.sql`` (earlier ones prepare)."""
+    params = params or {}
+    cursor = con
+    for statement in statements(sql(name)):
+        wanted = {p: params[p] for p in _PARAM.findall(statement)}
+        cursor = con.execute(statement, wanted or None)
+    return cursor.fetchall()
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -96,7 +115,15 @@ def _bands_frame(ids: list[tuple], keys, columns: list[str]) -> pd.DataFrame:  #
 def _cluster_paragraphs(
     con: duckdb.DuckDBPyConnection, chunk: list[str], dirty: list[tuple]
 ) -> int:
-    """Band the chunk's paragraphs, check their candidates, rewrite the clusters they join."""
+    """Band the chunk's paragraphs, check their candidates, write the clusters they join.
+
+    Clusters are connected components of checked pairs. A cluster already stored stands
+    in the graph as one node (its members are connected by construction), a candidate
+    pair already connected is not checked again, and a cluster that only gains younger
+    members keeps its rows: the new ones are added, measured against its origin. Only
+    clusters that merge, or get an older origin, are read whole and rewritten. The rows
+    are the ones a rebuild of every touched cluster would give.
+    """
     rows = _select(con, "group_chunk_paragraphs")
     kept = [(a, p, t) for a, p, t in rows if eligible(t)]
     grams_of: dict[tuple[str, int], frozenset[str]] = {(a, p): bigrams(t) for a, p, t in kept}
@@ -120,31 +147,78 @@ def _cluster_paragraphs(
     _register(con, "nodes", nodes)
     info = _select(con, "group_paragraph_nodes")
     paras = {(a, p): Para(a, p, t, (seen, a, p)) for a, p, t, seen, _ in info}
-    for key, para in paras.items():
+    cluster_of = {(a, p): c for a, p, _, _, c in info if c is not None}
+
+    def grams(key: tuple[str, int]) -> frozenset[str]:
         if key not in grams_of:
-            grams_of[key] = bigrams(para.text)
-    old_clusters: dict[str, list[tuple[str, int]]] = {}
-    for a, p, _, _, cluster_id in info:
-        if cluster_id is not None:
-            old_clusters.setdefault(cluster_id, []).append((a, p))
-    edges = [
-        ((a, p), (b, q))
-        for a, p, b, q in pairs
-        if (a, p) in paras
-        and (b, q) in paras
-        and containment(grams_of[(a, p)], grams_of[(b, q)]) >= THRESHOLD
-    ]
-    edges += [e for members in old_clusters.values() for e in itertools.pairwise(members)]
-    out = []
-    for members in components(paras, edges):
-        out += cluster_rows([paras[k] for k in members], grams_of)
+            grams_of[key] = bigrams(paras[key].text)
+        return grams_of[key]
+
+    forest = Forest(paras)
+    for key, cluster_id in cluster_of.items():
+        forest.union(key, ("cluster", cluster_id))
+    for a, p, b, q in pairs:
+        x, y = (a, p), (b, q)
+        if (
+            x in paras
+            and y in paras
+            and forest.find(x) != forest.find(y)
+            and containment(grams(x), grams(y)) >= THRESHOLD
+        ):
+            forest.union(x, y)
+    groups = []
+    for group in forest.groups():
+        stored = {k[1] for k in group if k[0] == "cluster"}
+        fresh = [paras[k] for k in group if k[0] != "cluster" and k not in cluster_of]
+        if fresh and (stored or len(group) > 1):
+            groups.append((stored, fresh))
+    origins = {
+        c: Para(a, p, t, (seen, a, p))
+        for c, a, p, t, seen in _select(
+            con,
+            "group_cluster_members",
+            {"ids": sorted({c for s, _ in groups for c in s}), "origins_only": True},
+        )
+    }
+    out: list[ClusterRow] = []
+    rebuild: list[tuple[set[str], list[Para]]] = []
+    for stored, fresh in groups:
+        if len(stored) == 1:
+            origin = origins[next(iter(stored))]
+            if all(p.order > origin.order for p in fresh):
+                # Younger members join as they are; the rows already there stay.
+                target = grams(origin.key) if origin.key in paras else bigrams(origin.text)
+                cluster_id = next(iter(stored))
+                out += [
+                    ClusterRow(
+                        cluster_id,
+                        p.article_id,
+                        p.position,
+                        round(containment(grams(p.key), target), 4),
+                        False,
+                    )
+                    for p in fresh
+                ]
+                continue
+        if stored:
+            rebuild.append((stored, fresh))
+        else:
+            out += cluster_rows(fresh, grams_of)
+    gone = sorted({c for stored, _ in rebuild for c in stored})
+    if gone:
+        members: dict[str, list[Para]] = {}
+        for c, a, p, t, seen in _select(
+            con, "group_cluster_members", {"ids": gone, "origins_only": False}
+        ):
+            members.setdefault(c, []).append(paras.get((a, p)) or Para(a, p, t, (seen, a, p)))
+        for stored, fresh in rebuild:
+            out += cluster_rows([m for c in sorted(stored) for m in members[c]] + fresh, grams_of)
+        con.execute(
+            "DELETE FROM paragraph_clusters WHERE list_contains($ids, cluster_id)", {"ids": gone}
+        )
     frame = pd.DataFrame(
         [(r.cluster_id, r.article_id, r.position, r.similarity, r.is_origin) for r in out],
         columns=["cluster_id", "article_id", "position", "similarity", "is_origin"],
-    )
-    con.execute(
-        "DELETE FROM paragraph_clusters WHERE list_contains($ids, cluster_id)",
-        {"ids": list(old_clusters)},
     )
     _register(con, "new_clusters", frame)
     con.execute("INSERT INTO paragraph_clusters BY NAME SELECT * FROM new_clusters")
@@ -153,30 +227,44 @@ def _cluster_paragraphs(
     return int(frame["cluster_id"].nunique()) if len(frame) else 0
 
 
-def _near_duplicates(con: duckdb.DuckDBPyConnection, chunk: list[str]) -> int:
-    """Band the chunk's articles and link those close to an article seen before or with."""
+def _near_duplicates(con: duckdb.DuckDBPyConnection, chunk: list[str], cache: dict) -> int:
+    """Band the chunk's articles and link those close to an article seen before or with.
+
+    Shingles are kept as hashes (``tasks.lsh.shingle_hashes``) in ``cache``, from one
+    chunk to the next: an article is compared with many others (all its republications)
+    and its text is read and cut into shingles once per run.
+    """
     texts = con.execute(
         "SELECT article_id, text FROM articles WHERE article_id IN (SELECT article_id FROM chunk)"
     ).fetchall()
-    grams = {a: shingles(t) for a, t in texts}
-    keys = band_keys([signature_keys(grams[a]) for a, _ in texts], sample=ARTICLE_SAMPLE)
+    keys = band_keys([signature_keys(shingles(t)) for _, t in texts], sample=ARTICLE_SAMPLE)
     bands = _bands_frame([(a,) for a, _ in texts], keys, ["article_id"])
     if len(bands):
         _register(con, "new_bands", bands)
         con.execute("INSERT INTO article_bands BY NAME SELECT * FROM new_bands")
         con.unregister("new_bands")
+    for a, t in texts:
+        cache[a] = shingle_hashes(t)
+    pairs = _select(con, "group_article_candidates")
+    missing = sorted({x for p in pairs for x in p[:2] if x not in cache})
+    if missing:
+        _register_ids(con, "missing", "article_id", missing)
+        for a, t in con.execute(
+            "SELECT article_id, text FROM articles WHERE article_id IN "
+            "(SELECT article_id FROM missing)"
+        ).fetchall():
+            cache[a] = shingle_hashes(t)
+        con.unregister("missing")
     links = {}
-    for a, b, text_a, text_b, seen_a, seen_b in _select(con, "group_article_candidates"):
+    for a, b, seen_a, seen_b in pairs:
         later, earlier = (a, b) if (seen_a, a) > (seen_b, b) else (b, a)
         if (later, earlier) in links:
             continue
-        if a not in grams:
-            grams[a] = shingles(text_a)
-        if b not in grams:
-            grams[b] = shingles(text_b)
-        similarity = jaccard(grams[a], grams[b])
+        similarity = hashed_jaccard(cache[a], cache[b])
         if similarity >= NEAR_DUPLICATE:
             links[(later, earlier)] = round(similarity, 4)
+    for stale in list(itertools.islice(cache, max(0, len(cache) - SHINGLE_CACHE))):
+        del cache[stale]  # the oldest first
     frame = pd.DataFrame(
         [(a, b, s) for (a, b), s in links.items()],
         columns=["article_id", "similar_to", "similarity"],
@@ -270,11 +358,12 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
         dirty = [tuple(r) for r in con.execute("SELECT * FROM dirty_paragraphs").fetchall()]
         left = {r[0] for r in con.execute("SELECT story_id FROM left_stories").fetchall()}
         touched = set(left)
+        shingle_cache: dict[str, object] = {}  # article id -> shingle hashes, for this run
         for start in range(0, len(pending) or (1 if dirty or left else 0), CHUNK):
             chunk = pending[start : start + CHUNK]
             _register_ids(con, "chunk", "article_id", chunk)
             stats.clusters += _cluster_paragraphs(con, chunk, dirty if start == 0 else [])
-            stats.near_duplicates += _near_duplicates(con, chunk)
+            stats.near_duplicates += _near_duplicates(con, chunk, shingle_cache)
             new = _stories(con, window_days, started) | (left if start == 0 else set())
             touched |= new
             if new:

@@ -110,6 +110,41 @@ def band_keys(sets: Sequence[Iterable[str]], sample: int = 1) -> np.ndarray:
     return out
 
 
+_GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def shingle_hashes(text: str, n: int = 3) -> np.ndarray:
+    """The word n-grams of ``shingles(text, n)`` as sorted unique 64-bit hashes: a compact
+    set (8 bytes a shingle instead of a string) to measure Jaccard with ``hashed_jaccard``.
+
+    Words hash to 64 bits (crc32 and adler32 side by side) and n-grams combine them in
+    order, so two different shingles share a hash with negligible probability (about one
+    pair in 2**64).
+    """
+    w = words(text)
+    if len(w) < n:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.fromiter(
+        ((zlib.crc32(b) << 32) | zlib.adler32(b) for b in (x.encode("utf-8") for x in w)),
+        dtype=np.uint64,
+        count=len(w),
+    )
+    combined = h[: len(h) - n + 1].copy()
+    with np.errstate(over="ignore"):
+        for i in range(1, n):
+            combined *= _GRAM_MIX
+            combined ^= h[i : len(h) - n + 1 + i]
+    return np.unique(combined)
+
+
+def hashed_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard of two ``shingle_hashes`` sets."""
+    if not len(a) or not len(b):
+        return 0.0
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common)
+
+
 def containment(a: frozenset[str], b: frozenset[str]) -> float:
     """|A ∩ B| / min(|A|, |B|): a paragraph merged into a longer one still matches."""
     if not a or not b:

@@ -60,9 +60,13 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
 
 
 @atexit.register
-def _shutdown() -> None:
-    if _POOL is not None:
-        _POOL.shutdown(cancel_futures=True)
+def stop_workers() -> None:
+    """Stop the worker processes (they start again with the next batch that needs them)."""
+    global _POOL, _POOL_SIZE
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(cancel_futures=True)
+        _POOL, _POOL_SIZE = None, 0
 
 
 def _known_for(items: list, known: dict[str, str]) -> dict[str, str]:

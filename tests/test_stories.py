@@ -211,3 +211,94 @@ def test_analysis_views_on_the_seeds(seed_copy: Path, warehouse: Path) -> None:
     )
     assert ("001", "nav_crumb", 1) in removed and ("000", "stray_code", 1) in removed
     assert sum(r[2] for r in removed) == 9
+
+
+VOCABULARY = (
+    "gouvernement ministre accord frontière soldats missiles ville région conseil rapport "
+    "président sommet alliance sanctions économie marché usine port navire élection "
+    "parlement tribunal enquête témoin réseau énergie pétrole gaz blé récolte prix "
+    "hausse baisse grève syndicat hôpital école université chercheur satellite lancement"
+).split()
+
+
+def _paragraph(rng: random.Random, words: int = 30) -> str:
+    return " ".join(rng.choice(VOCABULARY) for _ in range(words)).capitalize() + "."
+
+
+def _edit(text: str, rng: random.Random) -> str:
+    """The same paragraph with one word in ten replaced (a light rewrite)."""
+    words = text.split()
+    for i in range(0, len(words), 10):
+        words[i] = rng.choice(VOCABULARY)
+    return " ".join(words)
+
+
+def _clusters(db: Path) -> set[tuple]:
+    return set(query(db, "SELECT * FROM paragraph_clusters"))
+
+
+def _reference(db: Path) -> set[tuple]:
+    rows = query(
+        db,
+        "SELECT p.article_id, p.position, p.text, a.first_seen FROM paragraphs p "
+        "JOIN articles a USING (article_id) WHERE kind = 'body'",
+    )
+    return {
+        (r.cluster_id, r.article_id, r.position, r.similarity, r.is_origin)
+        for r in cluster(Para(a, p, t, (s, a, p)) for a, p, t, s in rows)
+    }
+
+
+def test_clusters_grow_and_merge_across_runs_as_a_full_regroup_finds_them(
+    tmp_path: Path,
+) -> None:
+    """A cluster that gains younger members keeps its rows; one linking two clusters
+    merges them under the older origin; every step equals the in-memory reference."""
+    rng = random.Random(7)
+    x, y = _paragraph(rng), _paragraph(rng)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    warehouse = tmp_path / "w.duckdb"
+
+    def write(name: str, *paragraphs: str) -> None:
+        body = [f"Article {name} sur la crise", *paragraphs, _paragraph(rng)]
+        (folder / f"{name}.txt").write_text("\n\n".join(body), "utf-8")
+
+    write("a", x, _paragraph(rng))
+    write("b", _edit(x, rng), _paragraph(rng))
+    write("c", y, _paragraph(rng))
+    write("d", _edit(y, rng), _paragraph(rng))
+    _ingest([folder], warehouse)
+    first = _clusters(warehouse)
+    assert len({row[0] for row in first}) == 2 and first == _reference(warehouse)
+
+    write("e", _edit(x, rng), _paragraph(rng))  # joins the cluster of a and b
+    _ingest([folder], warehouse)
+    grown = _clusters(warehouse)
+    assert first < grown and len(grown - first) == 1  # old rows kept, one row added
+    assert grown == _reference(warehouse)
+
+    write("f", x + " " + y)  # one paragraph holding both wire texts links the clusters
+    _ingest([folder], warehouse)
+    merged = _clusters(warehouse)
+    assert len({row[0] for row in merged}) == 1 and merged == _reference(warehouse)
+    origin_a = {row[0] for row in first if row[4]} & {row[0] for row in merged}
+    assert len(origin_a) == 1  # the merged cluster keeps the id of the oldest origin
+
+    from flows.ingest import regroup
+
+    regroup(load_settings(warehouse=warehouse))
+    assert _clusters(warehouse) == merged
+
+
+def test_hashed_shingles_measure_the_same_jaccard_as_the_shingles_themselves() -> None:
+    from tasks.lsh import hashed_jaccard, jaccard, shingle_hashes, shingles
+
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())]
+    texts.append(texts[1].replace("Corée", "Coree")[: len(texts[1]) // 2])
+    for a in texts:
+        assert len(shingle_hashes(a)) == len(shingles(a))
+        for b in texts:
+            assert hashed_jaccard(shingle_hashes(a), shingle_hashes(b)) == pytest.approx(
+                jaccard(shingles(a), shingles(b)), abs=1e-12
+            )
