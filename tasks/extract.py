@@ -17,7 +17,13 @@ from trafilatura.utils import load_html, trim
 from trafilatura.xml import delete_element
 
 from tasks.documents import Block, Document, Reject
-from tasks.metadata import choose_authors, choose_title, first_h1, stated_metadata
+from tasks.metadata import (
+    choose_authors,
+    choose_title,
+    first_h1,
+    heading_after_breadcrumb,
+    stated_metadata,
+)
 from tasks.metadata import parse_date as parse_stated_date
 
 STAGE = "extract"
@@ -301,7 +307,7 @@ def extract_html(doc: Document) -> Document | Reject:
     doc.blocks = _blocks_from_body(result.body)
     doc.sitename = stated.sitename or tmeta.extract_sitename(tree)
     fallback_title = None if stated.titles or h1 else tmeta.extract_title(tree)
-    title = choose_title(stated, h1, fallback_title)
+    title = choose_title(stated, h1, fallback_title, heading_after_breadcrumb(tree))
     doc.title, doc.title_source = (title, "html") if title else (None, None)
     # Who wrote it: what the page states, then its visible byline (tasks/metadata.py),
     # with the byline search trafilatura does (tasks.extract.byline_author) as the layout

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, islice
 from typing import Any
 
 from lxml import etree
@@ -295,15 +296,34 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def choose_title(stated: Stated, h1: str | None, fallback: str | None) -> str | None:
+def _matching_title(candidates: list[str], heading: str) -> str | None:
+    """The stated title a visible heading shows, up to punctuation, a kicker or a label."""
+    heading_key = _key(heading)
+    for cand in candidates:
+        cand_key = _key(cand)
+        if cand_key == heading_key or cand_key.endswith(" " + heading_key):
+            return cand
+        if heading_key.endswith(cand_key):
+            label = heading_key[: len(heading_key) - len(cand_key)].split()
+            if len(label) <= 2:
+                return cand
+    return None
+
+
+def choose_title(
+    stated: Stated, h1: str | None, fallback: str | None, after_crumb: str | None = None
+) -> str | None:
     """The headline, from the titles the page states and its visible <h1>.
 
     The publisher's stated title (JSON-LD, then OpenGraph, ...) that matches the h1 up to
     punctuation, or the h1 minus a short section label glued before it ("Kultur : …"), or
-    the h1 with a kicker before it, wins. When the h1 matches none of them it may not be
-    the article's headline (a live ticker's latest entry, a kicker and teaser set as one
-    heading), so a stated title that two statements agree on wins; else the h1. A stated
-    "title" that is just the outlet's name states nothing.
+    the h1 with a kicker before it, wins. When the h1 is the last item of a breadcrumb
+    trail, ``after_crumb`` is the heading after the trail: a stated title it matches wins
+    first (the trail names the page; the heading is what the reader sees). When the h1
+    matches none of them it may not be the article's headline (a live ticker's latest
+    entry, a kicker and teaser set as one heading), so a stated title that two
+    statements agree on wins; else the h1. A stated "title" that is just the outlet's
+    name states nothing.
     """
     sites = {_key(name) for name in stated.site_names}
     candidates = [
@@ -311,19 +331,19 @@ def choose_title(stated: Stated, h1: str | None, fallback: str | None) -> str | 
         for t in dict.fromkeys(strip_site_suffix(t, stated.sitename) for t in stated.titles)
         if _key(t) and _key(t) not in sites
     ]
+    if (
+        after_crumb
+        and 3 <= len(after_crumb) <= 300
+        and (found := _matching_title(candidates, after_crumb))
+    ):
+        return found
     if h1 and 3 <= len(h1) <= 300:
-        h1_key = _key(h1)
-        for cand in candidates:
-            cand_key = _key(cand)
-            if cand_key == h1_key or cand_key.endswith(" " + h1_key):
-                return cand
-            if h1_key.endswith(cand_key):
-                label = h1_key[: len(h1_key) - len(cand_key)].split()
-                if len(label) <= 2:
-                    return cand
+        if found := _matching_title(candidates, h1):
+            return found
         # The h1 matches no stated title: a stated title two statements agree on (JSON-LD
         # and OpenGraph, or either and the <title> tag) is the article's headline; a lone
         # one may be a description or a slug, so the visible h1 stays.
+        h1_key = _key(h1)
         said = [_key(strip_site_suffix(t, stated.sitename)) for t in stated.titles]
         if stated.page_title:
             said.append(_key(strip_site_suffix(stated.page_title, stated.sitename)))
@@ -339,14 +359,52 @@ def choose_title(stated: Stated, h1: str | None, fallback: str | None) -> str | 
     return fallback
 
 
-def first_h1(tree: etree._Element) -> str | None:
-    """Text of the page's first <h1>, inside <article> or <main> when there is one."""
+def _heading_text(node: etree._Element) -> str:
+    """A heading's text without soft hyphens or zero-width characters."""
+    return " ".join(_INVISIBLE.sub("", "".join(node.itertext())).split())
+
+
+def _first_h1_node(tree: etree._Element) -> etree._Element | None:
+    """The page's first <h1> with text, inside <article> or <main> when there is one."""
     for path in (".//article//h1", ".//main//h1", ".//h1"):
         node = tree.find(path)
-        if node is not None:
-            text = " ".join(_INVISIBLE.sub("", "".join(node.itertext())).split())
-            if text:
-                return text
+        if node is not None and _heading_text(node):
+            return node
+    return None
+
+
+def first_h1(tree: etree._Element) -> str | None:
+    """Text of the page's first <h1>, inside <article> or <main> when there is one."""
+    node = _first_h1_node(tree)
+    return None if node is None else _heading_text(node)
+
+
+def _in_breadcrumb(node: etree._Element) -> bool:
+    """In a breadcrumb trail, as its class, id, ARIA label or schema.org type says.
+
+    Six levels up at most: a page wrapper classed "has-breadcrumbs" is not the trail.
+    """
+    for el in islice(chain([node], node.iterancestors()), 7):
+        if el.tag in ("body", "html"):
+            break
+        marks = " ".join(el.get(a) or "" for a in ("class", "id", "aria-label", "itemtype"))
+        if "breadcrumb" in marks.lower():
+            return True
+    return False
+
+
+def heading_after_breadcrumb(tree: etree._Element) -> str | None:
+    """The heading after the trail when the page's h1 is a breadcrumb trail's last item.
+
+    Sites that spend their one <h1> on the trail (the page's name, often its SEO title)
+    set the headline the reader sees as the next heading, an <h2> in the article header.
+    """
+    node = _first_h1_node(tree)
+    if node is None or not _in_breadcrumb(node):
+        return None
+    for heading in node.xpath("following::*[self::h1 or self::h2]"):
+        if not _in_breadcrumb(heading) and (text := _heading_text(heading)):
+            return text
     return None
 
 

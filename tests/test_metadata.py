@@ -92,6 +92,52 @@ def test_soft_hyphens_in_the_h1_do_not_hide_a_match() -> None:
     assert doc.title == "Sanierung: Kanalbrücke wird gesperrt"
 
 
+SEO_TITLE = "Kanalbrücke: Sanierung bis Herbst beschlossen"
+
+
+def test_heading_after_a_breadcrumb_h1_picks_the_stated_title_it_shows() -> None:
+    # The site's one h1 is the trail's last item (its SEO title, as JSON-LD and <title>
+    # say); the reader sees the h2 after the trail, which OpenGraph states.
+    doc = page(
+        head=(
+            f"<title>{SEO_TITLE} | Stadtbote</title>"
+            '<meta property="og:title" content="Brücke über den Kanal: Stadtrat stimmt für'
+            ' Sanierung">'
+        ),
+        header=(
+            '<nav aria-label="Breadcrumb"><ol><li><a href="/">Start</a></li>'
+            f"<li><h1>{SEO_TITLE}</h1></li></ol></nav>"
+            "<h2><span>Brücke über den Kanal</span> <span>Stadtrat stimmt für Sanierung</span>"
+            "</h2>"
+        ),
+        ld={"@type": "NewsArticle", "headline": SEO_TITLE},
+    )
+    assert doc.title == "Brücke über den Kanal: Stadtrat stimmt für Sanierung"
+
+
+def test_breadcrumb_h1_stays_when_the_next_heading_matches_no_stated_title() -> None:
+    # The next heading is a section of the text: nothing the page states matches it.
+    doc = page(
+        head=f'<meta property="og:title" content="{SEO_TITLE}">',
+        header=(
+            '<div class="breadcrumbs"><a href="/">Start</a> › '
+            f'<h1 class="breadcrumb_last">{SEO_TITLE}</h1></div>'
+        ),
+        after="<h2>Wie es weitergeht</h2><p>Die Arbeiten beginnen im März.</p>",
+        ld={"@type": "NewsArticle", "headline": SEO_TITLE},
+    )
+    assert doc.title == SEO_TITLE
+
+
+def test_an_h1_outside_a_breadcrumb_ignores_the_headings_after_it() -> None:
+    doc = page(
+        head='<meta property="og:title" content="Stadtrat stimmt für Sanierung">',
+        header="<h1>Kanalbrücke wird bis Herbst saniert</h1><h2>Stadtrat stimmt für Sanierung</h2>",
+        ld={"@type": "NewsArticle", "headline": "Kanalbrücke wird bis Herbst saniert"},
+    )
+    assert doc.title == "Kanalbrücke wird bis Herbst saniert"
+
+
 def test_a_stated_title_that_is_the_outlet_name_is_ignored() -> None:
     doc = page(
         head=(
