@@ -29,7 +29,7 @@ from tasks.report import (
     start_run,
 )
 from tasks.staging import merge_staged_task
-from tasks.transform import Transformed, transform_batch
+from tasks.transform import Transformed, transform_batch, workers_for
 from tasks.validate import validate_batch
 from tasks.web import (
     archived_urls,
@@ -56,15 +56,17 @@ def _submit(
     unit: list[Path] | PrefectFuture[FetchResult] | FetchResult,
     settings: Settings,
     known: dict[str, str],
+    documents: int,
 ) -> PrefectFuture[Transformed]:
-    """Start transforming a batch (files, or the pages a fetch task is getting)."""
+    """Start transforming a batch (files, or the pages a fetch task is getting) of a run
+    that transforms ``documents`` in all."""
     return runner.submit(
         transform_batch,
         sources=unit,
         max_bytes=settings.max_file_bytes,
         model=settings.spacy_model,
         languages=settings.ner_languages,
-        workers=runner.task_workers,
+        workers=workers_for(documents, runner.task_workers),
         known=known,
     )
 
@@ -119,6 +121,7 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Non
     )
 
     previous_fetch: list = []
+    total = len(todo) + len(urls)
 
     def start(unit):  # type: ignore[no-untyped-def]
         if isinstance(unit, tuple):  # URLs: fetch in a thread, then transform in workers
@@ -133,8 +136,8 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Non
                 prefetched=prefetched,
             )
             previous_fetch.append(fetching)
-            return _submit(runner, fetching, settings, known), unit[1]
-        return _submit(runner, unit, settings, known), unit
+            return _submit(runner, fetching, settings, known, total), unit[1]
+        return _submit(runner, unit, settings, known, total), unit
 
     upcoming = deque(start(unit) for unit in units[: runner.in_flight - 1])
     for number in range(1, len(units) + 1):
@@ -205,7 +208,7 @@ def reprocess(settings: Settings) -> RunSummary:
     with batch_runner(settings) as runner:  # the workers stop before grouping
         for number, unit in enumerate(units, start=1):
             archive = read_archive(settings.warehouse, unit)
-            transformed = _submit(runner, archive, settings, {}).result()
+            transformed = _submit(runner, archive, settings, {}, len(urls)).result()
             entities = known_entities_task(settings.warehouse)
             batch, rejects = validate_batch(
                 quote(transformed.documents), settings.min_text_chars, quote(entities)

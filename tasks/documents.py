@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -116,3 +117,20 @@ class Document:
     def body_text(self) -> str:
         """The cleaned article text, paragraphs separated by blank lines."""
         return "\n\n".join(p.text for p in self.paragraphs)
+
+
+@dataclass
+class Transformed:
+    """What the CPU stages made of a batch: documents, rejects and seconds per stage."""
+
+    documents: list[Document] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    unchanged: int = 0
+    seconds: Counter[str] = field(default_factory=Counter)
+    archive: list = field(default_factory=list)  # fetched responses to keep (tasks.fetch)
+
+    def merge(self, other: Transformed) -> None:
+        self.documents += other.documents
+        self.rejects += other.rejects
+        self.unchanged += other.unchanged
+        self.seconds.update(other.seconds)

@@ -5,35 +5,16 @@ processes import only what they run (see tasks/transform.py)."""
 from __future__ import annotations
 
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.clean import clean_document
-from tasks.documents import Document, Reject
+from tasks.documents import Document, Reject, Transformed
 from tasks.entities import find_mentions, load_model, ner_status
 from tasks.extract import extract_document
 from tasks.normalise import normalise_document
 from tasks.quantities import document_quantities
 from tasks.read import read_document
 from tasks.segment import segment_document
-
-
-@dataclass
-class Transformed:
-    """What the CPU stages made of a batch: documents, rejects and seconds per stage."""
-
-    documents: list[Document] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    unchanged: int = 0
-    seconds: Counter[str] = field(default_factory=Counter)
-    archive: list = field(default_factory=list)  # fetched responses to keep (tasks.fetch)
-
-    def merge(self, other: Transformed) -> None:
-        self.documents += other.documents
-        self.rejects += other.rejects
-        self.unchanged += other.unchanged
-        self.seconds.update(other.seconds)
 
 
 def document_from_fetched(item) -> Document | Reject:  # type: ignore[no-untyped-def]
@@ -110,3 +91,6 @@ def transform_chunk(
         doc.quantities = document_quantities(doc)
     out.seconds["quantities"] += clock() - t1
     return out
+
+
+__all__ = ["Transformed", "document_from_fetched", "transform_chunk"]

@@ -19,13 +19,12 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
-from tasks.documents import article_id_for
+from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
-from tasks.pipeline import Transformed, transform_chunk
 from tasks.workers import init_worker
 
-#: Below this many files, and with no pool running yet, the flow's own process does the
-#: work: starting workers (imports, spaCy model) costs seconds that a few files never repay.
+#: A run with this many documents or fewer is transformed in the flow's own process:
+#: starting workers (imports, spaCy model) costs seconds that a few files never repay.
 INLINE_BELOW = 64
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
@@ -69,6 +68,11 @@ def stop_workers() -> None:
         _POOL, _POOL_SIZE = None, 0
 
 
+def workers_for(documents: int, workers: int) -> int:
+    """Worker processes for a run transforming ``documents`` (1: the flow's process)."""
+    return 1 if documents <= INLINE_BELOW else workers
+
+
 def _known_for(items: list, known: dict[str, str]) -> dict[str, str]:
     """The entries of ``known`` for these sources only, so each chunk ships little."""
     if not known:
@@ -90,8 +94,12 @@ def transform_paths(
     chunk_size: int = 8,
 ) -> Transformed:
     """Transform files in order, in worker processes when there are enough of them."""
+    # Imported here: the stages (trafilatura, htmldate, ...) are the workers' business; a
+    # run with nothing to transform does not pay for them.
+    from tasks.pipeline import transform_chunk
+
     result = Transformed()
-    if workers <= 1 or (len(paths) <= INLINE_BELOW and _POOL is None):
+    if workers <= 1:
         # Two batches may be in flight in two threads; one spaCy model is not to be shared.
         with _INLINE_LOCK:
             result.merge(transform_chunk(paths, max_bytes, model, languages, known))

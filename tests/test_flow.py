@@ -199,11 +199,13 @@ def _corpus(folder: Path, copies: int) -> Path:
 
 
 def test_worker_processes_give_the_same_warehouse_as_one_process(tmp_path: Path) -> None:
-    corpus = _corpus(tmp_path / "corpus", copies=4)  # 24 files: several chunks per batch
+    # 72 files, more than a run does in its own process, in batches of 10: every batch
+    # goes through the worker pool (several chunks each).
+    corpus = _corpus(tmp_path / "corpus", copies=12)
     one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
     s1 = _ingest([corpus], one, workers=1, batch_size=10)
     s2 = _ingest([corpus], two, workers=2, batch_size=10)
-    assert (s1.articles_new, s2.articles_new, s2.rejects) == (24, 24, 0)
+    assert (s1.articles_new, s2.articles_new, s2.rejects) == (72, 72, 0)
     assert _snapshot(one) == _snapshot(two)
 
 

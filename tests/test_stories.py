@@ -213,7 +213,7 @@ def test_analysis_views_on_the_seeds(seed_copy: Path, warehouse: Path) -> None:
     assert sum(r[2] for r in removed) == 9
 
 
-VOCABULARY = (
+VOCABULARY = (  # noqa: SIM905 (a word list, wrapped)
     "gouvernement ministre accord frontière soldats missiles ville région conseil rapport "
     "président sommet alliance sanctions économie marché usine port navire élection "
     "parlement tribunal enquête témoin réseau énergie pétrole gaz blé récolte prix "
