@@ -146,11 +146,13 @@ def _split_tags(values: list[str] | None) -> list[str]:
 # one XPath call, the few elements whose values could match are kept, and the exact
 # predicates (one function per XPath of ``trafilatura.xpaths``) are tested on those
 # alone: the same answer (tests/test_read_extract.py compares the two on real pages) at
-# a fraction of the cost.
+# a fraction of the cost. trafilatura tests the candidates on a copy of the page pruned of
+# comments, sidebars, dates and figures; a candidate survives that pruning unless it or an
+# ancestor is pruned, and only the surviving candidates' own subtrees need pruning to read
+# their text, so the whole page is neither copied nor searched twice.
 _BYLINE_ATTRIBUTES = etree.XPath(
     "//author|//@class|//@id|//@itemprop|//@rel|//@data-testid|//@data-component"
 )
-_DISCARD_ATTRIBUTES = etree.XPath("//@class|//@id|//@data-component")
 # A value that does not match its attribute's pattern cannot satisfy any predicate.
 _MAY_BE_BYLINE = {
     "class": re.compile(
@@ -163,15 +165,8 @@ _MAY_BE_BYLINE = {
     "data-testid": re.compile(r"^Author(?:Card|URL)$"),
     "data-component": re.compile(r"Byline"),
 }
-_MAY_BE_DISCARDED = {
-    "class": re.compile(
-        r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
-        r"article-(?:share|support)|print|category|meta-date|meta-reviewer|^(?:title|date)$"
-    ),
-    "id": re.compile(r"^comments|comment-?list|ProductReviews"),
-    "data-component": re.compile(r"Figure"),
-}
 _DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
+_PRUNED_TAGS = frozenset({"time", "figure"})
 _DISCARD_ID = re.compile(r"^comments|comment-?list|ProductReviews")
 _DISCARD_CLASS = re.compile(
     r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
@@ -218,6 +213,38 @@ def _discarded(el: etree._Element) -> bool:
     )
 
 
+def _pruned(el: etree._Element) -> bool:
+    """Whether trafilatura's byline search deletes ``el`` from its copy of the page."""
+    return el.tag in _PRUNED_TAGS or _discarded(el)
+
+
+def _survives_pruning(el: etree._Element, root: etree._Element) -> bool:
+    """Whether ``el`` is still in the page once pruned (the root itself is never deleted)."""
+    node: etree._Element | None = el
+    while node is not None and node is not root:
+        if _pruned(node):
+            return False
+        node = node.getparent()
+    return True
+
+
+def _pruned_text(el: etree._Element) -> str:
+    """The text of ``el`` as in trafilatura's pruned copy of the page.
+
+    Pruning deletes discarded elements, then times and figures, in page order, each
+    deletion joining its tail to the previous sibling or the parent: inside ``el`` the
+    same deletions on a copy of ``el`` alone give the same text.
+    """
+    if not any(_pruned(e) for e in el.iterdescendants()):
+        return trim(" ".join(el.itertext()))
+    sub = deepcopy(el)
+    for e in [e for e in sub.iterdescendants() if _discarded(e)]:
+        delete_element(e)
+    for e in list(sub.iterdescendants("time", "figure")):
+        delete_element(e)
+    return trim(" ".join(sub.itertext()))
+
+
 def _byline_candidates(tree: etree._Element) -> list[etree._Element]:
     """The elements AUTHOR_XPATHS select, in the order extract_metainfo tries them."""
     ranked: tuple[list[etree._Element], ...] = ([], [], [])
@@ -260,16 +287,10 @@ def byline_author(tree: etree._Element) -> str | None:
         # AUTHOR_XPATHS[0] also tests the text of <rel> children ("rel='me'"), which is
         # not done here: such pages (none seen so far) take trafilatura's own path.
         return tmeta.extract_author(tree)
-    if not _byline_candidates(tree):
-        return None  # pruning only removes elements: nothing to find in the pruned copy
-    pruned = deepcopy(tree)
-    found = _elements_with(_DISCARD_ATTRIBUTES(pruned), _MAY_BE_DISCARDED)
-    for el in [e for e in found if e is not pruned and _discarded(e)]:
-        delete_element(el)
-    for el in list(pruned.iter("time", "figure")):
-        delete_element(el)
-    for el in _byline_candidates(pruned):
-        content = trim(" ".join(el.itertext()))
+    for el in _byline_candidates(tree):
+        if not _survives_pruning(el, tree):
+            continue
+        content = _pruned_text(el)
         if content and 2 < len(content) < BYLINE_MAX_CHARS:
             return tmeta.normalize_authors(None, content)
     return None
