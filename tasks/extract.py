@@ -13,7 +13,8 @@ import trafilatura
 from htmldate import find_date
 from lxml import etree
 from trafilatura import metadata as tmeta
-from trafilatura.utils import load_html, trim
+from trafilatura.baseline import block_text
+from trafilatura.utils import line_processing, load_html, trim
 from trafilatura.xml import delete_element
 
 from tasks.documents import Block, Document, Reject
@@ -127,6 +128,37 @@ def _blocks_from_body(body: etree._Element) -> list[Block]:
                 add(line, "body")
         add(child.tail, "body")
     return blocks
+
+
+# trafilatura's tag links (``metadata.extract_catstags("tag", ...)``, 2.3.1): the XPath
+# expressions of ``xpaths.TAGS_XPATHS`` in the same order, written so that libxml2 answers
+# them faster: ``descendant::`` steps instead of ``//`` (the same nodes when no predicate
+# counts positions), and ``starts-with`` instead of an EXSLT regular expression anchored
+# at the start ("^(?:tag|postmeta|meta)"), which called back into Python for every <div>.
+# tests/test_read_extract.py compares the two on real pages.
+_TAG_LINKS = tuple(
+    etree.XPath(path)
+    for path in (
+        "/descendant::div[@class='tags']/descendant::a[@href]",
+        "/descendant::p[starts-with(@class, 'entry-tags')]/descendant::a[@href]",
+        "/descendant::div[@class='row' or @class='jp-relatedposts' or @class='entry-utility'"
+        " or starts-with(@class, 'tag') or starts-with(@class, 'postmeta')"
+        " or starts-with(@class, 'meta')]/descendant::a[@href]",
+        "/descendant::*/@class[.='entry-meta' or contains(., 'topics')"
+        " or contains(., 'tags-links')]/../descendant::a[@href]",
+    )
+)
+_TAG_HREF = re.compile(r"/tag(?:y|ies|s)?/")
+
+
+def tag_links(tree: etree._Element) -> list[str]:
+    """The page's tag links, as ``trafilatura.metadata.extract_catstags("tag", tree)``."""
+    found: list[str] = []
+    for xpath in _TAG_LINKS:
+        found = [block_text(a) for a in xpath(tree) if _TAG_HREF.search(a.attrib["href"])]
+        if found:
+            break
+    return [t for t in dict.fromkeys(line_processing(x) for x in found if x) if t]
 
 
 def _split_tags(values: list[str] | None) -> list[str]:
@@ -337,7 +369,7 @@ def extract_html(doc: Document) -> Document | Reject:
         found = find_date(tree, extensive_search=False, original_date=True)
         doc.published = parse_stated_date(found)
     doc.url = stated.url
-    doc.tags = stated.tags or _split_tags(tmeta.extract_catstags("tag", tree))
+    doc.tags = stated.tags or _split_tags(tag_links(tree))
     doc.categories = stated.sections
     return doc
 
