@@ -7,13 +7,18 @@ HTML goes through trafilatura. Plain text has no markup, so its blocks are its l
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from copy import deepcopy
+from functools import wraps
 
 import trafilatura
+import trafilatura.core
 from htmldate import find_date
 from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura import metadata as tmeta
 from trafilatura.baseline import block_text
+from trafilatura.settings import Extractor
 from trafilatura.utils import line_processing, load_html, trim
 from trafilatura.xml import delete_element
 
@@ -328,6 +333,85 @@ def byline_author(tree: etree._Element) -> str | None:
     return None
 
 
+# --- trafilatura's readability comparison, skipped when it cannot change the result -----
+#
+# After its own extraction, trafilatura (2.3.1, ``external.compare_extraction``) runs
+# readability on the page and takes readability's text instead only under the conditions
+# of ``external._prefer_readability``; in the balanced focus, with own text of length t
+# and readability text of length r: never when r is 0 or t > 2r; else when t is 0, or
+# r > 2t, or r > 2 x min_extracted_size and the own body has no <p> text or more tables
+# than <p>. Readability drops the page's scripts and styles, then only keeps, moves and
+# drops whole text nodes, and replaces an iframe's text by "VIDEO": so r (the trimmed
+# length) is at most the page's text length without its scripts and styles, plus six per
+# iframe (" VIDEO" may split a run of spaces). When that bound already rules readability
+# out, readability is handed an empty page instead: it finds nothing, loses, and the rest
+# of the comparison (the justext check) runs as before. Half of the bench pages are
+# decided so, with the same output on all of them (tests/test_extract_identity.py checks
+# real pages). Pages with an element whose text the parser keeps undecoded (xmp, noembed,
+# noframes, plaintext: re-parsing readability's serialised output would lengthen it), an
+# empty <title> (serialised "<title/>", it would swallow what follows) or a fencedframe
+# (dropped with its elements, not only text) get no bound and keep the comparison.
+_READABILITY_SHORTCUT: ContextVar[bool] = ContextVar("readability_shortcut", default=False)
+_NO_BOUND_TAGS = ("xmp", "noembed", "noframes", "plaintext", "fencedframe")
+# normalize-space collapses XML white space only: at least as long as the trimmed text.
+_TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
+_CODE = etree.XPath(".//script/text()|.//style/text()", smart_strings=False)
+_IFRAMES = etree.XPath("count(.//iframe)")
+
+
+def readability_bound(page: etree._Element) -> int | None:
+    """At most how long the text readability extracts from ``page`` can be (None: unknown)."""
+    if next(page.iter(*_NO_BOUND_TAGS), None) is not None:
+        return None
+    if any(len(title) == 0 and title.text is None for title in page.iter("title")):
+        return None
+    # Dropping a script removes its text node, and with it at least that node's trimmed
+    # length: its non-space characters and the runs of spaces between them.
+    code = sum(len(trim(s)) for s in _CODE(page))
+    return int(_TEXT_LENGTH(page)) - code + len(" VIDEO") * int(_IFRAMES(page))
+
+
+def readability_cannot_win(
+    body: etree._Element, len_text: int, bound: int, options: Extractor
+) -> bool:
+    """True when ``_prefer_readability`` (balanced focus) rejects every readability text of
+    at most ``bound`` characters against an own extraction ``body`` of ``len_text``."""
+    if bound == 0 or len_text > 2 * bound:
+        return True
+    if len_text == 0 or bound > 2 * len_text:
+        return False
+    if bound <= 2 * options.min_extracted_size:
+        return True
+    return bool(body.xpath(".//p//text()")) and len(body.findall(".//table")) <= len(
+        body.findall(".//p")
+    )
+
+
+_compare_extraction = getattr(
+    trafilatura.core.compare_extraction, "__wrapped__", trafilatura.core.compare_extraction
+)
+
+
+@wraps(_compare_extraction)
+def _compare_extraction_bounded(
+    cleaned_tree: HtmlElement,
+    raw_tree: HtmlElement,
+    body: etree._Element,
+    text: str,
+    options: Extractor,
+) -> tuple[etree._Element, str]:
+    """``compare_extraction``, with readability skipped inside ``extract_html`` when it
+    cannot win; elsewhere (other callers, other threads) exactly trafilatura's own."""
+    if _READABILITY_SHORTCUT.get() and options.focus == "balanced":
+        bound = readability_bound(raw_tree)  # raw_tree is read by readability alone
+        if bound is not None and readability_cannot_win(body, len(text), bound, options):
+            raw_tree = HtmlElement()
+    return _compare_extraction(cleaned_tree, raw_tree, body, text, options)
+
+
+trafilatura.core.compare_extraction = _compare_extraction_bounded
+
+
 def extract_html(doc: Document) -> Document | Reject:
     """Extract main text with trafilatura; metadata from what the page states first."""
     tree = load_html(doc.text)
@@ -335,6 +419,7 @@ def extract_html(doc: Document) -> Document | Reject:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", "no document tree")
     stated = stated_metadata(tree)
     h1 = first_h1(tree)
+    shortcut = _READABILITY_SHORTCUT.set(True)  # see _compare_extraction_bounded
     try:
         # Metadata comes from what the page states (tasks/metadata.py); trafilatura's own
         # metadata pass costs a third of the extraction time and is used only as a
@@ -344,6 +429,8 @@ def extract_html(doc: Document) -> Document | Reject:
         )
     except (ValueError, etree.LxmlError) as exc:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", str(exc))
+    finally:
+        _READABILITY_SHORTCUT.reset(shortcut)
     if result is None or result.body is None or not squash(result.text or ""):
         return Reject(
             doc.source_uri,
