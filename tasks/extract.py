@@ -355,7 +355,6 @@ _READABILITY_SHORTCUT: ContextVar[bool] = ContextVar("readability_shortcut", def
 _NO_BOUND_TAGS = ("xmp", "noembed", "noframes", "plaintext", "fencedframe")
 # normalize-space collapses XML white space only: at least as long as the trimmed text.
 _TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
-_CODE = etree.XPath(".//script/text()|.//style/text()", smart_strings=False)
 _IFRAMES = etree.XPath("count(.//iframe)")
 
 
@@ -365,9 +364,9 @@ def readability_bound(page: etree._Element) -> int | None:
         return None
     if any(len(title) == 0 and title.text is None for title in page.iter("title")):
         return None
-    # Dropping a script removes its text node, and with it at least that node's trimmed
-    # length: its non-space characters and the runs of spaces between them.
-    code = sum(len(trim(s)) for s in _CODE(page))
+    # Dropping a script removes its text, and with it that text's normalised length: its
+    # non-space characters and the runs of spaces between them.
+    code = sum(int(_TEXT_LENGTH(script)) for script in page.iter("script", "style"))
     return int(_TEXT_LENGTH(page)) - code + len(" VIDEO") * int(_IFRAMES(page))
 
 
