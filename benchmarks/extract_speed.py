@@ -31,7 +31,14 @@ from trafilatura.utils import load_html
 from benchmarks.quality import BENCH
 from benchmarks.throughput import bench_pages
 from tasks.documents import Document, Reject
-from tasks.extract import _blocks_from_body, byline_author, extract_document, squash
+from tasks.extract import (
+    _READABILITY_SHORTCUT,
+    _blocks_from_body,
+    byline_author,
+    extract_document,
+    squash,
+    tag_links,
+)
 from tasks.metadata import choose_authors, choose_title, first_h1, stated_metadata
 from tasks.read import document_from_bytes
 
@@ -104,12 +111,14 @@ def parts(pages: list[bytes]) -> dict[str, list[float]]:
             continue
         stated = timed("stated_metadata", lambda tree=tree: stated_metadata(tree))
         h1 = timed("first_h1", lambda tree=tree: first_h1(tree))
+        shortcut = _READABILITY_SHORTCUT.set(True)  # as inside extract_html
         result = timed(
             "bare_extraction",
             lambda tree=tree: trafilatura.bare_extraction(
                 tree, include_comments=False, include_tables=True, with_metadata=False
             ),
         )
+        _READABILITY_SHORTCUT.reset(shortcut)
         if result is None or result.body is None or not squash(result.text or ""):
             continue
         timed("blocks", lambda body=result.body: _blocks_from_body(body))
@@ -134,9 +143,9 @@ def parts(pages: list[bytes]) -> dict[str, list[float]]:
         else:
             spent["find_date"].append(0.0)
         if not stated.tags:
-            timed("catstags", lambda tree=tree: tmeta.extract_catstags("tag", tree))
+            timed("tag_links", lambda tree=tree: tag_links(tree))
         else:
-            spent["catstags"].append(0.0)
+            spent["tag_links"].append(0.0)
         del sitename
     return spent
 
