@@ -140,7 +140,7 @@ def _blocks_from_body(body: etree._Element) -> list[Block]:
 # them faster: ``descendant::`` steps instead of ``//`` (the same nodes when no predicate
 # counts positions), and ``starts-with`` instead of an EXSLT regular expression anchored
 # at the start ("^(?:tag|postmeta|meta)"), which called back into Python for every <div>.
-# tests/test_read_extract.py compares the two on real pages.
+# tests/test_extract_identity.py compares the two on real pages.
 _TAG_LINKS = tuple(
     etree.XPath(path)
     for path in (

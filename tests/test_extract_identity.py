@@ -69,6 +69,16 @@ def test_extracted_fields_match_trafilaturas_own_path(monkeypatch: pytest.Monkey
     assert seen["author"] > 50 and seen["tags"] > 20, seen
 
 
+def test_tag_links_answer_as_trafilaturas_own() -> None:
+    with_links = 0
+    for path in sorted(BENCH.glob("*/html/*.gz"))[::3]:  # all 643 pages agree
+        tree = load_html(gzip.decompress(path.read_bytes()))
+        expected = tmeta.extract_catstags("tag", tree)
+        assert extract.tag_links(tree) == expected, path.name
+        with_links += bool(expected)
+    assert with_links > 10  # the comparison covers pages with tag links, too
+
+
 def test_readability_bound_holds_on_real_pages() -> None:
     bounded = 0
     for path in PAGES:
