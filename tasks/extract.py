@@ -7,13 +7,19 @@ HTML goes through trafilatura. Plain text has no markup, so its blocks are its l
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from copy import deepcopy
+from functools import wraps
 
 import trafilatura
+import trafilatura.core
 from htmldate import find_date
 from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura import metadata as tmeta
-from trafilatura.utils import load_html, trim
+from trafilatura.baseline import block_text
+from trafilatura.settings import Extractor
+from trafilatura.utils import line_processing, load_html, trim
 from trafilatura.xml import delete_element
 
 from tasks.documents import Block, Document, Reject
@@ -135,6 +141,37 @@ def _blocks_from_body(body: etree._Element) -> list[Block]:
     return blocks
 
 
+# trafilatura's tag links (``metadata.extract_catstags("tag", ...)``, 2.3.1): the XPath
+# expressions of ``xpaths.TAGS_XPATHS`` in the same order, written so that libxml2 answers
+# them faster: ``descendant::`` steps instead of ``//`` (the same nodes when no predicate
+# counts positions), and ``starts-with`` instead of an EXSLT regular expression anchored
+# at the start ("^(?:tag|postmeta|meta)"), which called back into Python for every <div>.
+# tests/test_extract_identity.py compares the two on real pages.
+_TAG_LINKS = tuple(
+    etree.XPath(path)
+    for path in (
+        "/descendant::div[@class='tags']/descendant::a[@href]",
+        "/descendant::p[starts-with(@class, 'entry-tags')]/descendant::a[@href]",
+        "/descendant::div[@class='row' or @class='jp-relatedposts' or @class='entry-utility'"
+        " or starts-with(@class, 'tag') or starts-with(@class, 'postmeta')"
+        " or starts-with(@class, 'meta')]/descendant::a[@href]",
+        "/descendant::*/@class[.='entry-meta' or contains(., 'topics')"
+        " or contains(., 'tags-links')]/../descendant::a[@href]",
+    )
+)
+_TAG_HREF = re.compile(r"/tag(?:y|ies|s)?/")
+
+
+def tag_links(tree: etree._Element) -> list[str]:
+    """The page's tag links, as ``trafilatura.metadata.extract_catstags("tag", tree)``."""
+    found: list[str] = []
+    for xpath in _TAG_LINKS:
+        found = [block_text(a) for a in xpath(tree) if _TAG_HREF.search(a.attrib["href"])]
+        if found:
+            break
+    return [t for t in dict.fromkeys(line_processing(x) for x in found if x) if t]
+
+
 def _split_tags(values: list[str] | None) -> list[str]:
     """Tags from trafilatura come as comma-joined strings, sometimes repeated."""
     out: list[str] = []
@@ -152,11 +189,13 @@ def _split_tags(values: list[str] | None) -> list[str]:
 # one XPath call, the few elements whose values could match are kept, and the exact
 # predicates (one function per XPath of ``trafilatura.xpaths``) are tested on those
 # alone: the same answer (tests/test_read_extract.py compares the two on real pages) at
-# a fraction of the cost.
+# a fraction of the cost. trafilatura tests the candidates on a copy of the page pruned of
+# comments, sidebars, dates and figures; a candidate survives that pruning unless it or an
+# ancestor is pruned, and only the surviving candidates' own subtrees need pruning to read
+# their text, so the whole page is neither copied nor searched twice.
 _BYLINE_ATTRIBUTES = etree.XPath(
     "//author|//@class|//@id|//@itemprop|//@rel|//@data-testid|//@data-component"
 )
-_DISCARD_ATTRIBUTES = etree.XPath("//@class|//@id|//@data-component")
 # A value that does not match its attribute's pattern cannot satisfy any predicate.
 _MAY_BE_BYLINE = {
     "class": re.compile(
@@ -169,15 +208,8 @@ _MAY_BE_BYLINE = {
     "data-testid": re.compile(r"^Author(?:Card|URL)$"),
     "data-component": re.compile(r"Byline"),
 }
-_MAY_BE_DISCARDED = {
-    "class": re.compile(
-        r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
-        r"article-(?:share|support)|print|category|meta-date|meta-reviewer|^(?:title|date)$"
-    ),
-    "id": re.compile(r"^comments|comment-?list|ProductReviews"),
-    "data-component": re.compile(r"Figure"),
-}
 _DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
+_PRUNED_TAGS = frozenset({"time", "figure"})
 _DISCARD_ID = re.compile(r"^comments|comment-?list|ProductReviews")
 _DISCARD_CLASS = re.compile(
     r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
@@ -224,6 +256,38 @@ def _discarded(el: etree._Element) -> bool:
     )
 
 
+def _pruned(el: etree._Element) -> bool:
+    """Whether trafilatura's byline search deletes ``el`` from its copy of the page."""
+    return el.tag in _PRUNED_TAGS or _discarded(el)
+
+
+def _survives_pruning(el: etree._Element, root: etree._Element) -> bool:
+    """Whether ``el`` is still in the page once pruned (the root itself is never deleted)."""
+    node: etree._Element | None = el
+    while node is not None and node is not root:
+        if _pruned(node):
+            return False
+        node = node.getparent()
+    return True
+
+
+def _pruned_text(el: etree._Element) -> str:
+    """The text of ``el`` as in trafilatura's pruned copy of the page.
+
+    Pruning deletes discarded elements, then times and figures, in page order, each
+    deletion joining its tail to the previous sibling or the parent: inside ``el`` the
+    same deletions on a copy of ``el`` alone give the same text.
+    """
+    if not any(_pruned(e) for e in el.iterdescendants()):
+        return trim(" ".join(el.itertext()))
+    sub = deepcopy(el)
+    for e in [e for e in sub.iterdescendants() if _discarded(e)]:
+        delete_element(e)
+    for e in list(sub.iterdescendants("time", "figure")):
+        delete_element(e)
+    return trim(" ".join(sub.itertext()))
+
+
 def _byline_candidates(tree: etree._Element) -> list[etree._Element]:
     """The elements AUTHOR_XPATHS select, in the order extract_metainfo tries them."""
     ranked: tuple[list[etree._Element], ...] = ([], [], [])
@@ -266,19 +330,91 @@ def byline_author(tree: etree._Element) -> str | None:
         # AUTHOR_XPATHS[0] also tests the text of <rel> children ("rel='me'"), which is
         # not done here: such pages (none seen so far) take trafilatura's own path.
         return tmeta.extract_author(tree)
-    if not _byline_candidates(tree):
-        return None  # pruning only removes elements: nothing to find in the pruned copy
-    pruned = deepcopy(tree)
-    found = _elements_with(_DISCARD_ATTRIBUTES(pruned), _MAY_BE_DISCARDED)
-    for el in [e for e in found if e is not pruned and _discarded(e)]:
-        delete_element(el)
-    for el in list(pruned.iter("time", "figure")):
-        delete_element(el)
-    for el in _byline_candidates(pruned):
-        content = trim(" ".join(el.itertext()))
+    for el in _byline_candidates(tree):
+        if not _survives_pruning(el, tree):
+            continue
+        content = _pruned_text(el)
         if content and 2 < len(content) < BYLINE_MAX_CHARS:
             return tmeta.normalize_authors(None, content)
     return None
+
+
+# --- trafilatura's readability comparison, skipped when it cannot change the result -----
+#
+# After its own extraction, trafilatura (2.3.1, ``external.compare_extraction``) runs
+# readability on the page and takes readability's text instead only under the conditions
+# of ``external._prefer_readability``; in the balanced focus, with own text of length t
+# and readability text of length r: never when r is 0 or t > 2r; else when t is 0, or
+# r > 2t, or r > 2 x min_extracted_size and the own body has no <p> text or more tables
+# than <p>. Readability drops the page's scripts and styles, then only keeps, moves and
+# drops whole text nodes, and replaces an iframe's text by "VIDEO": so r (the trimmed
+# length) is at most the page's text length without its scripts and styles, plus six per
+# iframe (" VIDEO" may split a run of spaces). When that bound already rules readability
+# out, readability is handed an empty page instead: it finds nothing, loses, and the rest
+# of the comparison (the justext check) runs as before. Half of the bench pages are
+# decided so, with the same output on all of them (tests/test_extract_identity.py checks
+# real pages). Pages with an element whose text the parser keeps undecoded (xmp, noembed,
+# noframes, plaintext: re-parsing readability's serialised output would lengthen it), an
+# empty <title> (serialised "<title/>", it would swallow what follows) or a fencedframe
+# (dropped with its elements, not only text) get no bound and keep the comparison.
+_READABILITY_SHORTCUT: ContextVar[bool] = ContextVar("readability_shortcut", default=False)
+_NO_BOUND_TAGS = ("xmp", "noembed", "noframes", "plaintext", "fencedframe")
+# normalize-space collapses XML white space only: at least as long as the trimmed text.
+_TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
+_IFRAMES = etree.XPath("count(.//iframe)")
+
+
+def readability_bound(page: etree._Element) -> int | None:
+    """At most how long the text readability extracts from ``page`` can be (None: unknown)."""
+    if next(page.iter(*_NO_BOUND_TAGS), None) is not None:
+        return None
+    if any(len(title) == 0 and title.text is None for title in page.iter("title")):
+        return None
+    # Dropping a script removes its text, and with it that text's normalised length: its
+    # non-space characters and the runs of spaces between them.
+    code = sum(int(_TEXT_LENGTH(script)) for script in page.iter("script", "style"))
+    return int(_TEXT_LENGTH(page)) - code + len(" VIDEO") * int(_IFRAMES(page))
+
+
+def readability_cannot_win(
+    body: etree._Element, len_text: int, bound: int, options: Extractor
+) -> bool:
+    """True when ``_prefer_readability`` (balanced focus) rejects every readability text of
+    at most ``bound`` characters against an own extraction ``body`` of ``len_text``."""
+    if bound == 0 or len_text > 2 * bound:
+        return True
+    if len_text == 0 or bound > 2 * len_text:
+        return False
+    if bound <= 2 * options.min_extracted_size:
+        return True
+    return bool(body.xpath(".//p//text()")) and len(body.findall(".//table")) <= len(
+        body.findall(".//p")
+    )
+
+
+_compare_extraction = getattr(
+    trafilatura.core.compare_extraction, "__wrapped__", trafilatura.core.compare_extraction
+)
+
+
+@wraps(_compare_extraction)
+def _compare_extraction_bounded(
+    cleaned_tree: HtmlElement,
+    raw_tree: HtmlElement,
+    body: etree._Element,
+    text: str,
+    options: Extractor,
+) -> tuple[etree._Element, str]:
+    """``compare_extraction``, with readability skipped inside ``extract_html`` when it
+    cannot win; elsewhere (other callers, other threads) exactly trafilatura's own."""
+    if _READABILITY_SHORTCUT.get() and options.focus == "balanced":
+        bound = readability_bound(raw_tree)  # raw_tree is read by readability alone
+        if bound is not None and readability_cannot_win(body, len(text), bound, options):
+            raw_tree = HtmlElement()
+    return _compare_extraction(cleaned_tree, raw_tree, body, text, options)
+
+
+trafilatura.core.compare_extraction = _compare_extraction_bounded
 
 
 def extract_html(doc: Document) -> Document | Reject:
@@ -288,6 +424,7 @@ def extract_html(doc: Document) -> Document | Reject:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", "no document tree")
     stated = stated_metadata(tree)
     h1 = first_h1(tree)
+    shortcut = _READABILITY_SHORTCUT.set(True)  # see _compare_extraction_bounded
     try:
         # Metadata comes from what the page states (tasks/metadata.py); trafilatura's own
         # metadata pass costs a third of the extraction time and is used only as a
@@ -297,6 +434,8 @@ def extract_html(doc: Document) -> Document | Reject:
         )
     except (ValueError, etree.LxmlError) as exc:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", str(exc))
+    finally:
+        _READABILITY_SHORTCUT.reset(shortcut)
     if result is None or result.body is None or not squash(result.text or ""):
         return Reject(
             doc.source_uri,
@@ -322,7 +461,7 @@ def extract_html(doc: Document) -> Document | Reject:
         found = find_date(tree, extensive_search=False, original_date=True)
         doc.published = parse_stated_date(found)
     doc.url = stated.url
-    doc.tags = stated.tags or _split_tags(tmeta.extract_catstags("tag", tree))
+    doc.tags = stated.tags or _split_tags(tag_links(tree))
     doc.categories = stated.sections
     return doc
 

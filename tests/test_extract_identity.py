@@ -1,0 +1,115 @@
+"""The extract stage's shortcuts change nothing: the same fields as trafilatura's own path.
+
+``tasks/extract.py`` skips trafilatura's readability comparison when it cannot change the
+result, and reads bylines and tag links with faster equivalents of trafilatura's
+functions. Here every field of the extracted document is compared, on real pages of
+../shared/bench, with the path that calls trafilatura's own functions throughout.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections import Counter
+from copy import copy
+from pathlib import Path
+
+import pytest
+import trafilatura.core
+from lxml.etree import tostring
+from trafilatura import metadata as tmeta
+from trafilatura.external import try_readability
+from trafilatura.utils import load_html, trim
+
+from benchmarks.extract_speed import fields
+from benchmarks.quality import BENCH
+from tasks import extract
+from tasks.documents import Document
+from tasks.read import document_from_bytes
+
+if not BENCH.is_dir():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"benchmark data missing at {BENCH}: the identity checks cannot run")
+    pytest.skip(f"benchmark data not found at {BENCH}", allow_module_level=True)
+
+# Every seventh page of the three datasets (92 of 643) keeps this under ten seconds; all
+# 643 agree (python -m benchmarks.extract_speed --dump/--compare across two versions).
+PAGES = sorted(BENCH.glob("*/html/*.gz"))[::7]
+
+
+def _document(path: Path) -> Document:
+    doc = document_from_bytes(gzip.decompress(path.read_bytes()), "bench", "bench:page")
+    assert isinstance(doc, Document)
+    doc.fmt = "html"
+    return doc
+
+
+def test_extracted_fields_match_trafilaturas_own_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: Counter[str] = Counter()
+    cannot_win = extract.readability_cannot_win
+
+    def counted(*args: object) -> bool:
+        decided = cannot_win(*args)  # type: ignore[arg-type]
+        seen["readability skipped"] += decided
+        return decided
+
+    monkeypatch.setattr(extract, "readability_cannot_win", counted)
+    for path in PAGES:
+        fast = fields(extract.extract_document(_document(path)))
+        with monkeypatch.context() as own:
+            own.setattr(trafilatura.core, "compare_extraction", extract._compare_extraction)
+            own.setattr(extract, "byline_author", tmeta.extract_author)
+            own.setattr(extract, "tag_links", lambda tree: tmeta.extract_catstags("tag", tree))
+            slow = fields(extract.extract_document(_document(path)))
+        assert fast == slow, path.name
+        seen["author"] += bool(fast.get("author"))
+        seen["tags"] += bool(fast.get("tags"))
+    # the sample covers what the shortcuts decide
+    assert seen["readability skipped"] > 20, seen
+    assert seen["author"] > 50 and seen["tags"] > 20, seen
+
+
+def test_tag_links_answer_as_trafilaturas_own() -> None:
+    with_links = 0
+    for path in sorted(BENCH.glob("*/html/*.gz"))[::3]:  # all 643 pages agree
+        tree = load_html(gzip.decompress(path.read_bytes()))
+        expected = tmeta.extract_catstags("tag", tree)
+        assert extract.tag_links(tree) == expected, path.name
+        with_links += bool(expected)
+    assert with_links > 10  # the comparison covers pages with tag links, too
+
+
+def test_readability_bound_holds_on_real_pages() -> None:
+    bounded = 0
+    for path in PAGES:
+        page = load_html(gzip.decompress(path.read_bytes()))
+        bound = extract.readability_bound(page)
+        if bound is None:
+            continue
+        found = try_readability(copy(page))
+        length = len(trim(tostring(found, method="text", encoding="utf-8").decode("utf-8")))
+        assert length <= bound, path.name
+        bounded += 1
+    assert bounded > 0.9 * len(PAGES)
+
+
+def test_readability_is_skipped_only_inside_the_extract_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Other callers of trafilatura in the process (benchmarks, threads) get its own path."""
+    given: list[int] = []  # elements of the page readability is handed, call by call
+    own = extract._compare_extraction
+
+    def recorded(cleaned, raw_tree, body, text, options):  # type: ignore[no-untyped-def]
+        given.append(len(raw_tree))
+        return own(cleaned, raw_tree, body, text, options)
+
+    monkeypatch.setattr(extract, "_compare_extraction", recorded)
+    for path in PAGES[:20]:
+        extract.extract_document(_document(path))
+    assert 0 in given  # some pages skip readability in the extract stage
+    given.clear()
+    for path in PAGES[:20]:
+        trafilatura.bare_extraction(gzip.decompress(path.read_bytes()), include_comments=False)
+    assert given and 0 not in given
+    assert not extract._READABILITY_SHORTCUT.get()
