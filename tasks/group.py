@@ -33,7 +33,7 @@ from tasks.clusters import (
     eligible,
     keys_of,
 )
-from tasks.load import _PARAM, LOAD_TIMEOUT, _arrow, connect, run_script, statements
+from tasks.load import LOAD_TIMEOUT, _arrow, connect, run_script
 from tasks.lsh import (
     BANDS,
     band_keys,
@@ -45,7 +45,6 @@ from tasks.lsh import (
     signature_keys,
 )
 from tasks.stories import ArticleProfile, StoryState, assign, idf
-from warehouse import sql
 
 #: Jaccard of word 3-shingles at or above which two articles are near-duplicates
 #: (measured on labelled pairs, README "Duplicates").
@@ -74,12 +73,7 @@ class GroupStats:
 
 def _select(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[tuple]:
     """The rows of the last statement of ``warehouse/<name>.sql`` (earlier ones prepare)."""
-    params = params or {}
-    cursor = con
-    for statement in statements(sql(name)):
-        wanted = {p: params[p] for p in _PARAM.findall(statement)}
-        cursor = con.execute(statement, wanted or None)
-    return cursor.fetchall()
+    return run_script(con, name, params).fetchall()
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

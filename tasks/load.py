@@ -40,12 +40,14 @@ def statements(script: str) -> list[str]:
 
 def run_script(
     con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None
-) -> None:
-    """Run ``warehouse/<name>.sql`` statement by statement, binding named parameters."""
+) -> duckdb.DuckDBPyConnection:
+    """Run ``warehouse/<name>.sql`` statement by statement, binding named parameters;
+    returns the connection, whose ``fetchall()`` gives the last statement's rows."""
     params = params or {}
     for statement in statements(sql(name)):
         wanted = {p: params[p] for p in _PARAM.findall(statement)}
         con.execute(statement, wanted or None)
+    return con
 
 
 @contextmanager
