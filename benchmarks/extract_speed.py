@@ -39,7 +39,7 @@ from tasks.extract import (
     squash,
     tag_links,
 )
-from tasks.metadata import choose_authors, choose_title, first_h1, stated_metadata
+from tasks.metadata import choose_authors, choose_title, headings, stated_metadata
 from tasks.read import document_from_bytes
 
 
@@ -110,7 +110,7 @@ def parts(pages: list[bytes]) -> dict[str, list[float]]:
         if tree is None:
             continue
         stated = timed("stated_metadata", lambda tree=tree: stated_metadata(tree))
-        h1 = timed("first_h1", lambda tree=tree: first_h1(tree))
+        h1, after_crumb = timed("headings", lambda tree=tree: headings(tree))
         shortcut = _READABILITY_SHORTCUT.set(True)  # as inside extract_html
         result = timed(
             "bare_extraction",
@@ -127,9 +127,9 @@ def parts(pages: list[bytes]) -> dict[str, list[float]]:
             lambda tree=tree, stated=stated: stated.sitename or tmeta.extract_sitename(tree),
         )
 
-        def title(tree=tree, stated=stated, h1=h1) -> Any:  # type: ignore[no-untyped-def]
+        def title(tree=tree, stated=stated, h1=h1, after=after_crumb) -> Any:  # type: ignore[no-untyped-def]
             fallback = None if stated.titles or h1 else tmeta.extract_title(tree)
-            return choose_title(stated, h1, fallback)
+            return choose_title(stated, h1, fallback, after)
 
         timed("title", title)
         timed(

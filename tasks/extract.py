@@ -26,8 +26,7 @@ from tasks.documents import Block, Document, Reject
 from tasks.metadata import (
     choose_authors,
     choose_title,
-    first_h1,
-    heading_after_breadcrumb,
+    headings,
     stated_metadata,
 )
 from tasks.metadata import parse_date as parse_stated_date
@@ -423,7 +422,8 @@ def extract_html(doc: Document) -> Document | Reject:
     if tree is None:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", "no document tree")
     stated = stated_metadata(tree)
-    h1 = first_h1(tree)
+    # Read before extraction, which works on its own copy of the tree.
+    h1, after_crumb = headings(tree)
     shortcut = _READABILITY_SHORTCUT.set(True)  # see _compare_extraction_bounded
     try:
         # Metadata comes from what the page states (tasks/metadata.py); trafilatura's own
@@ -446,7 +446,7 @@ def extract_html(doc: Document) -> Document | Reject:
     doc.blocks = _blocks_from_body(result.body)
     doc.sitename = stated.sitename or tmeta.extract_sitename(tree)
     fallback_title = None if stated.titles or h1 else tmeta.extract_title(tree)
-    title = choose_title(stated, h1, fallback_title, heading_after_breadcrumb(tree))
+    title = choose_title(stated, h1, fallback_title, after_crumb)
     doc.title, doc.title_source = (title, "html") if title else (None, None)
     # Who wrote it: what the page states, then its visible byline (tasks/metadata.py),
     # with the byline search trafilatura does (tasks.extract.byline_author) as the layout

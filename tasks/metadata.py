@@ -373,10 +373,13 @@ def _first_h1_node(tree: etree._Element) -> etree._Element | None:
     return None
 
 
-def first_h1(tree: etree._Element) -> str | None:
-    """Text of the page's first <h1>, inside <article> or <main> when there is one."""
+def headings(tree: etree._Element) -> tuple[str | None, str | None]:
+    """Text of the page's first <h1> (inside <article> or <main> when there is one) and,
+    when that h1 is a breadcrumb trail's last item, of the heading after the trail."""
     node = _first_h1_node(tree)
-    return None if node is None else _heading_text(node)
+    if node is None:
+        return None, None
+    return _heading_text(node), _heading_after_breadcrumb(node)
 
 
 def _in_breadcrumb(node: etree._Element) -> bool:
@@ -393,14 +396,14 @@ def _in_breadcrumb(node: etree._Element) -> bool:
     return False
 
 
-def heading_after_breadcrumb(tree: etree._Element) -> str | None:
-    """The heading after the trail when the page's h1 is a breadcrumb trail's last item.
+def _heading_after_breadcrumb(node: etree._Element) -> str | None:
+    """The heading after the trail when the page's h1 ``node`` is a breadcrumb trail's
+    last item.
 
     Sites that spend their one <h1> on the trail (the page's name, often its SEO title)
     set the headline the reader sees as the next heading, an <h2> in the article header.
     """
-    node = _first_h1_node(tree)
-    if node is None or not _in_breadcrumb(node):
+    if not _in_breadcrumb(node):
         return None
     for heading in node.xpath("following::*[self::h1 or self::h2]"):
         if not _in_breadcrumb(heading) and (text := _heading_text(heading)):
