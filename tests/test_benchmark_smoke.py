@@ -14,17 +14,18 @@ from benchmarks.quality import BENCH
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.skipif(not BENCH.is_dir(), reason="benchmark data not present")
-def test_throughput_benchmark_smoke() -> None:
+def _benchmark(*args: str, timeout: int = 600) -> str:
+    """Run ``python -m benchmarks.<args>`` from the repository; its output, once it passed."""
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.throughput", "--smoke"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
+        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+    return result.stdout
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="benchmark data not present")
+def test_throughput_benchmark_smoke() -> None:
+    out = _benchmark("benchmarks.throughput", "--smoke", timeout=900)
     for section in (
         "depeche ingest, end to end",
         "baseline (bare libraries)",
@@ -40,29 +41,14 @@ def test_throughput_benchmark_smoke() -> None:
 
 @pytest.mark.skipif(not BENCH.is_dir(), reason="benchmark data not present")
 def test_fetch_benchmark_smoke() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.fetch", "--pages", "20", "--latency", "0.01"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "politeness off" in result.stdout and "politeness on" in result.stdout
-    assert "20 loaded" in result.stdout
+    out = _benchmark("benchmarks.fetch", "--pages", "20", "--latency", "0.01")
+    assert "politeness off" in out and "politeness on" in out
+    assert "20 loaded" in out
 
 
 @pytest.mark.skipif(not BENCH.is_dir(), reason="benchmark data not present")
 def test_stories_benchmark_smoke() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.stories", "--scale", "300", "--step", "100"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+    out = _benchmark("benchmarks.stories", "--scale", "300", "--step", "100")
     assert "synthetic corpus: 300 articles, 3600 paragraphs" in out
     assert out.count("grouped in") == 3 and "1.0 = linear total" in out
     assert "stories holding one event only" in out
