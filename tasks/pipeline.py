@@ -92,5 +92,3 @@ def transform_chunk(
     out.seconds["quantities"] += clock() - t1
     return out
 
-
-__all__ = ["Transformed", "document_from_fetched", "transform_chunk"]
