@@ -9,12 +9,12 @@ it; bylines, tag lines and datelines also become metadata. Rule names are listed
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from datetime import date
 
 from tasks.documents import Block, Document, Removed
 from tasks.extract import is_title_like, title_from_lede
+from tasks.text import fold
 
 RULES = {
     "nav_crumb": "navigation crumbs ('Home Actualité', 'Accueil > Monde'), glued or alone",
@@ -38,17 +38,6 @@ RULES = {
 
 _UPPER = "A-ZÀ-ÖØ-ÞŒ"
 _LOWER = "a-zß-öø-ÿœ"
-
-
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def fold(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive form used to compare lines."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def _words(text: str) -> int:

@@ -17,7 +17,7 @@ from importlib.resources import files
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from tasks.clean import fold
+from tasks.text import fold
 
 #: Cities smaller than this are left out: they are rarely news places, and with them the
 #: index grows large and ambiguous.

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from tasks.clean import fold
 from tasks.documents import Document, Mention
 from tasks.gazetteer import Place, lookup
+from tasks.text import fold
 
 _ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|presqu)['’]", re.I)
 _DETERMINERS = {

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from tasks.clean import fold
+from tasks.text import fold
 
 NUM_PERM = 128
 #: 64 bands of 2 rows: a pair with Jaccard 0.26 (the lowest measured between syndicated

@@ -91,4 +91,3 @@ def transform_chunk(
         doc.quantities = document_quantities(doc)
     out.seconds["quantities"] += clock() - t1
     return out
-

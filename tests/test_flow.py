@@ -209,6 +209,21 @@ def test_worker_processes_give_the_same_warehouse_as_one_process(tmp_path: Path)
     assert _snapshot(one) == _snapshot(two)
 
 
+def test_the_flow_process_leaves_extraction_and_ner_to_the_workers() -> None:
+    # The flow's process validates, loads and groups; importing the extraction stage or
+    # spaCy there would cost every run (an unchanged rerun included) for nothing.
+    import subprocess
+    import sys
+
+    heavy = ("trafilatura", "htmldate", "justext", "spacy", "tasks.extract", "tasks.clean")
+    code = (
+        "import sys, flows.ingest, tasks.group, tasks.validate; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_touched_but_unchanged_file_is_not_reloaded(seed_copy: Path, warehouse: Path) -> None:
     import os
 
