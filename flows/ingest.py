@@ -19,7 +19,7 @@ from depeche.runners import BatchRunner, batch_runner
 from depeche.settings import Settings, as_settings
 from tasks.fetch import FetchResult
 from tasks.group import GroupStats, group_task, regroup_task
-from tasks.load import known_entities_task, load_batch, skip_unchanged
+from tasks.load import known_entities_task, load_batch, search_index_task, skip_unchanged
 from tasks.read import batched, discover
 from tasks.report import (
     RunSummary,
@@ -189,7 +189,14 @@ def _group_and_finish(settings: Settings, summary: RunSummary) -> RunSummary:
         and merge_staged_task(settings.warehouse, settings.lock_wait_seconds) is not None
     ):
         summary.articles_staged = 0
+    return _index_group_finish(settings, summary)
+
+
+def _index_group_finish(settings: Settings, summary: RunSummary) -> RunSummary:
+    """The search index (DuckDB's work, in a thread) while this thread groups (wiring)."""
+    index = search_index_task.submit(settings.warehouse, summary.changed)
     summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
+    index.result()
     return finish_run(summary)
 
 
@@ -217,8 +224,7 @@ def reprocess(settings: Settings) -> RunSummary:
             stats = load_batch(settings.warehouse, quote(batch), quote(rejects), summary.run_id)
             summary.add(stats, rejects, 0, transformed.seconds)
             logger.info("batch %d/%d reprocessed (first: %s)", number, len(units), unit[0])
-    summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
-    return finish_run(summary)
+    return _index_group_finish(settings, summary)
 
 
 @flow(name="regroup", log_prints=False, validate_parameters=False)

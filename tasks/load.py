@@ -71,16 +71,30 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+#: DuckDB's buffer for grouping and the search index. The connections of one process
+#: share one DuckDB instance, and this limit: the two, which run at the same time at the
+#: end of a run, stay within it together, and the run's memory stays flat as the
+#: warehouse grows (DuckDB spills or re-reads beyond it).
+MEMORY_LIMIT = "1GB"
+
+
 def build_search_index(path: Path) -> bool:
     """Rebuild the full-text index over paragraphs; False when fts is not available."""
     with connect(path) as con:
         if not load_fts(con):
             return False
-        # The index reads every paragraph: a bounded buffer keeps the run's memory flat as
-        # the warehouse grows (DuckDB spills or re-reads beyond it).
-        con.execute("SET memory_limit = '256MB'")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         run_script(con, "create_search_index")
     return True
+
+
+def has_search_index(path: Path) -> bool:
+    with connect(path) as con:
+        return bool(
+            con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paragraph_search'"
+            ).fetchone()[0]  # type: ignore[index]
+        )
 
 
 def ensure_schema(path: Path) -> None:
@@ -308,6 +322,29 @@ def load(
 #: by another writer for a while, is no reason to fail; a hung one is.
 WAREHOUSE_TIMEOUT = 300
 LOAD_TIMEOUT = 900
+
+
+@task(name="search_index", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def search_index_task(warehouse: Path, changed: bool) -> bool:
+    """Rebuild the full-text index over paragraphs if the run changed articles or there is
+    none yet (I/O: retried). Submitted while the flow groups: the index is DuckDB's work,
+    which releases the GIL, so it gets the core grouping leaves idle. Submitted, it has no
+    timeout (Prefect cannot interrupt a blocking call in a worker thread)."""
+    logger = get_run_logger()
+    try:
+        if not changed and has_search_index(warehouse):
+            return True
+        built = build_search_index(warehouse)
+    except WarehouseLocked as exc:
+        logger.warning(
+            "%s: locked by %s; the full-text index is rebuilt by the next run that loads articles",
+            warehouse,
+            exc.holder,
+        )
+        return False
+    if not built:
+        logger.warning("%s: full-text search unavailable (fts extension missing)", warehouse)
+    return built
 
 
 @task(

@@ -18,25 +18,14 @@ from depeche.errors import WarehouseLocked
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject
 from tasks.load import (
-    LOAD_TIMEOUT,
     WAREHOUSE_TIMEOUT,
     LoadStats,
-    build_search_index,
     connect,
     ensure_schema,
     run_script,
     sql,
     statements,
 )
-
-
-def _has_search_index(warehouse: Path) -> bool:
-    with connect(warehouse) as con:
-        return bool(
-            con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paragraph_search'"
-            ).fetchone()[0]  # type: ignore[index]
-        )
 
 
 @dataclass
@@ -65,6 +54,11 @@ class RunSummary:
     boilerplate_rules: dict[str, int] = field(default_factory=dict)
     reject_rows: list[dict[str, str]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the run loaded new or updated articles."""
+        return bool(self.articles_new or self.articles_updated)
 
     def add(
         self,
@@ -204,14 +198,9 @@ def final_state(summary: RunSummary) -> State:
 
 
 def _record(summary: RunSummary, warehouse: Path) -> None:
-    """Rebuild the search index if articles changed; write the run's figures to ``runs``."""
+    """Write the run's figures to ``runs``."""
     from tasks.staging import run_params
 
-    changed = summary.articles_new or summary.articles_updated
-    if (changed or not _has_search_index(warehouse)) and not build_search_index(warehouse):
-        get_run_logger().warning(
-            "%s: full-text search unavailable (fts extension missing)", warehouse
-        )
     with connect(warehouse) as con:
         run_script(con, "finish_run", run_params(summary))
         (summary.entities,) = con.execute(
@@ -229,7 +218,7 @@ def _record(summary: RunSummary, warehouse: Path) -> None:
     cache_policy=NONE,
     retries=2,
     retry_delay_seconds=2,
-    timeout_seconds=LOAD_TIMEOUT,  # rebuilds the full-text index over every paragraph
+    timeout_seconds=WAREHOUSE_TIMEOUT,
 )
 def finish_run(summary: RunSummary) -> RunSummary:
     """Record the run's figures in ``runs`` and publish its artifacts."""
