@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from tasks.text import fold
+from tasks.text import fold_words
 
 NUM_PERM = 128
 #: 64 bands of 2 rows: a pair with Jaccard 0.26 (the lowest measured between syndicated
@@ -48,7 +48,7 @@ STOP_WORDS = frozenset(
 
 
 def words(text: str) -> list[str]:
-    return fold(text).split()
+    return fold_words(text)
 
 
 def bigrams(text: str) -> frozenset[str]:
@@ -56,9 +56,22 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset(f"{a} {b}" for a, b in itertools.pairwise(words(text)))
 
 
+def bigrams_and_keys(text: str) -> tuple[frozenset[str], list[str]]:
+    """``bigrams(text)`` and their ``signature_keys``, from one pass over the words."""
+    w = words(text)
+    grams = frozenset(map(" ".join, itertools.pairwise(w)))
+    stop = [x in STOP_WORDS for x in w]
+    kept = {f"{w[i]} {w[i + 1]}" for i in range(len(w) - 1) if not (stop[i] and stop[i + 1])}
+    return grams, list(kept) if kept else list(grams)
+
+
 def shingles(text: str, n: int = 3) -> frozenset[str]:
     """Word n-grams of the folded text: what article similarity is measured on."""
-    w = words(text)
+    return shingles_of(words(text), n)
+
+
+def shingles_of(w: list[str], n: int = 3) -> frozenset[str]:
+    """Word n-grams of a list of folded words."""
     return frozenset(" ".join(w[i : i + n]) for i in range(max(len(w) - n + 1, 0)))
 
 
@@ -79,7 +92,7 @@ def band_keys(sets: Sequence[Iterable[str]], sample: int = 1) -> np.ndarray:
     lengths = []
     values: list[int] = []
     for items in sets:
-        hashed = [zlib.crc32(s.encode("utf-8")) for s in items]
+        hashed = list(map(zlib.crc32, map(str.encode, items)))  # UTF-8
         lengths.append(len(hashed))
         values += hashed
     out = np.zeros((len(lengths), BANDS), dtype=np.int64)
@@ -121,14 +134,17 @@ def shingle_hashes(text: str, n: int = 3) -> np.ndarray:
     order, so two different shingles share a hash with negligible probability (about one
     pair in 2**64).
     """
-    w = words(text)
+    return shingle_hashes_of(words(text), n)
+
+
+def shingle_hashes_of(w: list[str], n: int = 3) -> np.ndarray:
+    """``shingle_hashes`` of a list of folded words."""
     if len(w) < n:
         return np.zeros(0, dtype=np.uint64)
-    h = np.fromiter(
-        ((zlib.crc32(b) << 32) | zlib.adler32(b) for b in (x.encode("utf-8") for x in w)),
-        dtype=np.uint64,
-        count=len(w),
-    )
+    encoded = list(map(str.encode, w))  # UTF-8
+    h = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint64, count=len(w))
+    h <<= np.uint64(32)
+    h |= np.fromiter(map(zlib.adler32, encoded), dtype=np.uint64, count=len(w))
     combined = h[: len(h) - n + 1].copy()
     with np.errstate(over="ignore"):
         for i in range(1, n):

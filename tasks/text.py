@@ -17,3 +17,13 @@ def fold(text: str) -> str:
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def fold_words(text: str) -> list[str]:
+    """The words of ``fold(text)`` (``fold(text).split()``), found in one pass."""
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _WORD.findall(text.casefold())

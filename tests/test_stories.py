@@ -302,3 +302,30 @@ def test_hashed_shingles_measure_the_same_jaccard_as_the_shingles_themselves() -
             assert hashed_jaccard(shingle_hashes(a), shingle_hashes(b)) == pytest.approx(
                 jaccard(shingles(a), shingles(b)), abs=1e-12
             )
+
+
+def test_one_pass_word_helpers_give_what_the_folded_text_gives() -> None:
+    # Grouping reads words, bigrams and their signature keys in one pass; the band keys
+    # stored by earlier versions were computed from fold() and signature_keys(), and
+    # new texts must keep meeting them in the same buckets.
+    from tasks.lsh import band_keys, bigrams, bigrams_and_keys, signature_keys
+    from tasks.text import fold, fold_words
+
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())]
+    texts += [
+        "L'été à Séoul : « il a dit », de la pluie_et du vent... 12,5 % !",
+        "de la de la et le",  # stop words only: every bigram is kept
+        "Ａｂｃ ﬁn ǅ ΣΊΣΥΦΟΣ straße Москва 東京 2024",
+        "",
+    ]
+    texts += [line for t in texts[:5] for line in t.splitlines() if line.strip()]
+    for text in texts:
+        assert fold_words(text) == fold(text).split()
+        grams, keys = bigrams_and_keys(text)
+        assert grams == bigrams(text)
+        assert sorted(keys) == sorted(signature_keys(grams))
+    grams = [bigrams(t) for t in texts]
+    assert (
+        band_keys([bigrams_and_keys(t)[1] for t in texts])
+        == band_keys([signature_keys(g) for g in grams])
+    ).all()
