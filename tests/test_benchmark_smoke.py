@@ -37,6 +37,7 @@ def test_throughput_benchmark_smoke() -> None:
     ):
         assert section in out, f"missing {section!r} in:\n{out}"
     assert "45 loaded, 0 rejected" in out
+    assert "(median of 2)" in out and "45 unchanged)" in out  # reruns skip every file
 
 
 @pytest.mark.skipif(not BENCH.is_dir(), reason="benchmark data not present")
