@@ -45,8 +45,7 @@ from tasks.lsh import (
     hashed_jaccard,
     shingle_hashes,
     shingle_hashes_of,
-    shingles_of,
-    signature_keys,
+    shingle_keys_of,
     words,
 )
 from tasks.stories import ArticleProfile, StoryState, assign, idf
@@ -240,7 +239,7 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, chunk: list[str], cache: di
         "SELECT article_id, text FROM articles WHERE article_id IN (SELECT article_id FROM chunk)"
     ).fetchall()
     folded = [words(t) for _, t in texts]
-    keys = band_keys([signature_keys(shingles_of(w)) for w in folded], sample=ARTICLE_SAMPLE)
+    keys = band_keys([shingle_keys_of(w) for w in folded], sample=ARTICLE_SAMPLE)
     bands = _bands_frame([(a,) for a, _ in texts], keys, ["article_id"])
     if len(bands):
         _register(con, "new_bands", bands)

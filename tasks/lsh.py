@@ -75,6 +75,16 @@ def shingles_of(w: list[str], n: int = 3) -> frozenset[str]:
     return frozenset(" ".join(w[i : i + n]) for i in range(max(len(w) - n + 1, 0)))
 
 
+def shingle_keys_of(w: list[str], n: int = 3) -> list[str]:
+    """``signature_keys(shingles_of(w, n))``, from one pass over the words."""
+    # zip over the word list shifted by 0..n-1: one tuple per n-gram, in order.
+    grams = list(map(" ".join, zip(*(w[k:] for k in range(n)), strict=False)))
+    stop = [x in STOP_WORDS for x in w]
+    flags = zip(*(stop[k:] for k in range(n)), strict=False)
+    kept = {g for g, f in zip(grams, flags, strict=True) if not all(f)}
+    return list(kept) if kept else list(set(grams))
+
+
 def signature_keys(grams: frozenset[str]) -> list[str]:
     """The shingles a signature is built from: those made only of stop words ("de la",
     "il a") are left out, since they make unrelated texts collide in the bands."""

@@ -308,7 +308,14 @@ def test_one_pass_word_helpers_give_what_the_folded_text_gives() -> None:
     # Grouping reads words, bigrams and their signature keys in one pass; the band keys
     # stored by earlier versions were computed from fold() and signature_keys(), and
     # new texts must keep meeting them in the same buckets.
-    from tasks.lsh import band_keys, bigrams, bigrams_and_keys, signature_keys
+    from tasks.lsh import (
+        band_keys,
+        bigrams,
+        bigrams_and_keys,
+        shingle_keys_of,
+        shingles,
+        signature_keys,
+    )
     from tasks.text import fold, fold_words
 
     texts = [p.read_text("utf-8") for p in sorted(SEEDS.iterdir())]
@@ -324,6 +331,7 @@ def test_one_pass_word_helpers_give_what_the_folded_text_gives() -> None:
         grams, keys = bigrams_and_keys(text)
         assert grams == bigrams(text)
         assert sorted(keys) == sorted(signature_keys(grams))
+        assert sorted(shingle_keys_of(fold_words(text))) == sorted(signature_keys(shingles(text)))
     grams = [bigrams(t) for t in texts]
     assert (
         band_keys([bigrams_and_keys(t)[1] for t in texts])
