@@ -28,7 +28,6 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from courlan import normalize_url
 from lxml import etree
 
 from tasks.documents import Reject
@@ -112,6 +111,9 @@ class Fetched:
 
 def canonical_url(url: str) -> str:
     """Normalised form used to deduplicate: lower-case host, no fragment, sorted query."""
+    # Imported here: courlan brings urllib3 along, which a run of local files never needs.
+    from courlan import normalize_url
+
     try:
         # strict=False: tracking parameters go, content ones ("?story=123") stay.
         normal = normalize_url(url.strip(), strict=False)

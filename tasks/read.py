@@ -13,8 +13,6 @@ import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from depeche.errors import SourceNotFound
 from tasks.documents import Document, Reject
 
@@ -141,6 +139,9 @@ def decode(data: bytes, is_html: bool, hint: str | None = None) -> tuple[str, st
             return unicodedata.normalize("NFC", data.decode(declared)), declared
         except (LookupError, UnicodeDecodeError):
             continue  # a wrong declaration is common; fall through to detection
+    # Imported here: only undeclared, non-UTF-8 bytes get this far (not the flow's process).
+    from charset_normalizer import from_bytes
+
     best = (
         from_bytes(
             data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman"]

@@ -210,12 +210,22 @@ def test_worker_processes_give_the_same_warehouse_as_one_process(tmp_path: Path)
 
 
 def test_the_flow_process_leaves_extraction_and_ner_to_the_workers() -> None:
-    # The flow's process validates, loads and groups; importing the extraction stage or
-    # spaCy there would cost every run (an unchanged rerun included) for nothing.
+    # The flow's process validates, loads and groups; importing the extraction stage,
+    # spaCy or the HTTP stack there would cost every run (an unchanged rerun included)
+    # for nothing.
     import subprocess
     import sys
 
-    heavy = ("trafilatura", "htmldate", "justext", "spacy", "tasks.extract", "tasks.clean")
+    heavy = (
+        "trafilatura",
+        "htmldate",
+        "justext",
+        "spacy",
+        "tasks.extract",
+        "tasks.clean",
+        "courlan",  # URL runs only
+        "charset_normalizer",  # undeclared encodings only, in the workers
+    )
     code = (
         "import sys, flows.ingest, tasks.group, tasks.validate; "
         f"print([m for m in {heavy!r} if m in sys.modules])"
