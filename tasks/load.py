@@ -100,11 +100,16 @@ def has_search_index(path: Path) -> bool:
 def ensure_schema(path: Path) -> None:
     """Create the warehouse file and its tables if they do not exist."""
     with connect(path) as con:
-        try:
-            run_script(con, "create_tables")
-            run_script(con, "views")
-        except duckdb.Error as exc:
-            raise WarehouseError(f"cannot write warehouse {path}: {_first_line(exc)}") from exc
+        apply_schema(con, path)
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create the tables that do not exist and (re)create the views, on an open warehouse."""
+    try:
+        run_script(con, "create_tables")
+        run_script(con, "views")
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot write warehouse {path}: {_first_line(exc)}") from exc
 
 
 def known_sources(path: Path, article_ids: list[str]) -> dict[str, tuple[str, int, int]]:

@@ -20,8 +20,8 @@ from tasks.documents import Reject
 from tasks.load import (
     WAREHOUSE_TIMEOUT,
     LoadStats,
+    apply_schema,
     connect,
-    ensure_schema,
     run_script,
     sql,
     statements,
@@ -99,8 +99,8 @@ def start_run(warehouse: Path, flow_run_id: str | None) -> RunSummary:
     """Create the schema if needed and record the run as running."""
     summary = RunSummary(run_id=uuid.uuid4().hex, warehouse=str(warehouse), flow_run_id=flow_run_id)
     try:
-        ensure_schema(warehouse)
-        with connect(warehouse) as con:
+        with connect(warehouse) as con:  # one connection: schema, then the runs row
+            apply_schema(con, warehouse)
             run_script(
                 con,
                 "start_run",
