@@ -19,7 +19,13 @@ from depeche.runners import BatchRunner, batch_runner
 from depeche.settings import Settings, as_settings
 from tasks.fetch import FetchResult
 from tasks.group import GroupStats, group_task, regroup_task
-from tasks.load import known_entities_task, load_batch, search_index_task, skip_unchanged
+from tasks.load import (
+    held_open,
+    known_entities_task,
+    load_batch,
+    search_index_task,
+    skip_unchanged,
+)
 from tasks.read import batched, discover
 from tasks.report import (
     RunSummary,
@@ -194,9 +200,10 @@ def _group_and_finish(settings: Settings, summary: RunSummary) -> RunSummary:
 
 def _index_group_finish(settings: Settings, summary: RunSummary) -> RunSummary:
     """The search index (DuckDB's work, in a thread) while this thread groups (wiring)."""
-    index = search_index_task.submit(settings.warehouse, summary.changed)
-    summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
-    index.result()
+    with held_open(settings.warehouse):  # the two threads share one DuckDB instance
+        index = search_index_task.submit(settings.warehouse, summary.changed)
+        summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
+        index.result()
     return finish_run(summary)
 
 

@@ -8,9 +8,10 @@ opened for one batch and closed, so that readers are locked out only briefly.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -78,23 +79,77 @@ def _first_line(exc: BaseException) -> str:
 MEMORY_LIMIT = "1GB"
 
 
-def build_search_index(path: Path) -> bool:
-    """Rebuild the full-text index over paragraphs; False when fts is not available."""
+def build_search_index(
+    path: Path, *, only_if_missing: bool = False, timeout: float | None = None
+) -> bool:
+    """Rebuild the full-text index over paragraphs (with ``only_if_missing``, only when
+    there is none yet); False when fts is not available.
+
+    Raises:
+        WarehouseError: the build took longer than ``timeout`` seconds (default
+            ``LOAD_TIMEOUT``) and was interrupted; it runs in a worker thread, which
+            Prefect's own timeout cannot stop.
+    """
+    timeout = LOAD_TIMEOUT if timeout is None else timeout
     with connect(path) as con:
+        if (
+            only_if_missing
+            and con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paragraph_search'"
+            ).fetchone()[0]
+        ):  # type: ignore[index]
+            return True
         if not load_fts(con):
             return False
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        run_script(con, "create_search_index")
+        # One transaction: an interrupted build leaves the previous index as it was.
+        con.execute("BEGIN TRANSACTION")
+        with _interrupted_after(con, timeout):
+            try:
+                run_script(con, "create_search_index")
+                con.execute("COMMIT")
+            except duckdb.InterruptException as exc:
+                con.execute("ROLLBACK")
+                raise WarehouseError(
+                    f"{path}: the full-text index took over {timeout:g} s and was interrupted"
+                ) from exc
     return True
 
 
-def has_search_index(path: Path) -> bool:
-    with connect(path) as con:
-        return bool(
-            con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paragraph_search'"
-            ).fetchone()[0]  # type: ignore[index]
-        )
+@contextmanager
+def _interrupted_after(con: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+    """Interrupt ``con``'s statements once ``seconds`` have passed, until the block ends
+    (again and again: an interrupt that falls between two statements is lost)."""
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(seconds):
+            return
+        while True:
+            con.interrupt()
+            if done.wait(0.05):
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+@contextmanager
+def held_open(path: Path) -> Iterator[None]:
+    """Keep the warehouse open in this process while tasks in several threads open and
+    close their own connections to it: they share one DuckDB instance, and none opens it
+    while another closes it (DuckDB 1.5 can then fail with "Unique file handle conflict",
+    duckdb/duckdb-python#392). A warehouse another process holds is not held: the tasks
+    meet the lock themselves."""
+    with ExitStack() as stack:
+        with suppress(WarehouseError):
+            stack.enter_context(connect(path))
+        yield
 
 
 def ensure_schema(path: Path) -> None:
@@ -333,13 +388,12 @@ LOAD_TIMEOUT = 900
 def search_index_task(warehouse: Path, changed: bool) -> bool:
     """Rebuild the full-text index over paragraphs if the run changed articles or there is
     none yet (I/O: retried). Submitted while the flow groups: the index is DuckDB's work,
-    which releases the GIL, so it gets the core grouping leaves idle. Submitted, it has no
-    timeout (Prefect cannot interrupt a blocking call in a worker thread)."""
+    which releases the GIL, so it gets the core grouping leaves idle. Prefect cannot
+    interrupt a blocking call in a worker thread: the bound is inside (``LOAD_TIMEOUT``,
+    then DuckDB's interrupt)."""
     logger = get_run_logger()
     try:
-        if not changed and has_search_index(warehouse):
-            return True
-        built = build_search_index(warehouse)
+        built = build_search_index(warehouse, only_if_missing=not changed)
     except WarehouseLocked as exc:
         logger.warning(
             "%s: locked by %s; the full-text index is rebuilt by the next run that loads articles",

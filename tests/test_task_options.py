@@ -27,7 +27,8 @@ WAREHOUSE_IO = {
     "search_index",
 }
 #: Submitted to a task runner (worker threads or Dask): Prefect cannot interrupt a
-#: blocking call there, so the bound is inside (httpx timeouts per request for fetch).
+#: blocking call there, so the bound is inside (httpx timeouts per request for fetch,
+#: DuckDB's interrupt after LOAD_TIMEOUT for the search index).
 SUBMITTED = {"transform", "fetch", "search_index"}
 
 
