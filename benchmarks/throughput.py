@@ -6,8 +6,9 @@
   timed end to end and inside the flow (the `runs` row); peak RSS of its process tree.
 - Baseline: `trafilatura.extract` on every document in a 2-process pool, then spaCy
   `nlp.pipe(n_process=2)` with the same model on every paragraph our run sent to NER.
-- Also: unchanged reruns (median of 3), peak memory at two corpus sizes, DuckDB load rate for
-  paragraphs and mentions, and the start-up time of `depeche --help` and `depeche sql`.
+- Also: CPU seconds of both (ours by process role), unchanged reruns (median of 3), peak
+  memory at two corpus sizes, DuckDB load rate for paragraphs and mentions, and the
+  start-up time of `depeche --help` and `depeche sql`.
 
 Run: `python -m benchmarks.throughput` (see --help). Prints figures and ratios; it is
 not a timed test, but CI runs it in --smoke size so that it cannot rot.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -71,8 +73,9 @@ def build_corpus(folder: Path, docs: int) -> Path:
 # --- process-tree memory -------------------------------------------------------------
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, from /proc."""
+def _tree_sample(root: int) -> tuple[int, dict[int, tuple[str, float]]]:
+    """Resident bytes of ``root`` and all its descendants, and each one's role (flow,
+    worker, other) and CPU seconds so far, from /proc."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -89,19 +92,37 @@ def _tree_rss(root: int) -> int:
         tree.update(children)
         frontier += children
     total = 0
+    cpu: dict[int, tuple[str, float]] = {}
     page = os.sysconf("SC_PAGE_SIZE")
+    tick = os.sysconf("SC_CLK_TCK")
     for pid in tree:
         try:
             with open(f"/proc/{pid}/statm") as fh:
                 total += int(fh.read().split()[1]) * page
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                spawned = b"multiprocessing.spawn" in fh.read()
         except (OSError, IndexError, ValueError):
             continue
-    return total
+        role = "flow" if pid == root else "workers" if spawned else "other"
+        cpu[pid] = (role, (int(fields[11]) + int(fields[12])) / tick)
+    return total, cpu
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    """Run ``cmd``; return wall seconds, peak RSS of its process tree, and the result."""
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int, dict[str, float]]:
+    """Run ``cmd``; return wall seconds, peak RSS of its process tree, and CPU seconds:
+    by role, sampled from /proc every 0.2 s (a process's last 0.2 s may be missed), and
+    the whole tree's exactly (``tree``)."""
     peak = 0
+    cpu: dict[int, tuple[str, float]] = {}
+    before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     done = threading.Event()
@@ -109,19 +130,24 @@ def run_measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProces
     def poll() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, seen = _tree_sample(proc.pid)
+            peak = max(peak, rss)
+            cpu.update(seen)
             time.sleep(0.2)
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
-    out, err = proc.communicate()
+    _, err = proc.communicate()
     wall = time.perf_counter() - started
     done.set()
     watcher.join()
-    result = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-2000:]}")
-    return wall, peak, result
+    roles: dict[str, float] = {"tree": _children_cpu() - before}
+    for role, seconds in cpu.values():
+        roles[role] = roles.get(role, 0.0) + seconds
+    roles["worker_processes"] = sum(1 for role, _ in cpu.values() if role == "workers")
+    return wall, peak, roles
 
 
 # --- ours ----------------------------------------------------------------------------
@@ -129,7 +155,7 @@ def run_measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProces
 
 def ingest(corpus: Path, warehouse: Path) -> dict[str, float]:
     """`depeche ingest` once; wall time, in-flow time and peak RSS."""
-    wall, peak, _ = run_measured(
+    wall, peak, cpu = run_measured(
         [str(DEPECHE), "ingest", str(corpus), "--warehouse", str(warehouse)]
     )
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -147,6 +173,7 @@ def ingest(corpus: Path, warehouse: Path) -> dict[str, float]:
         "loaded": new,
         "unchanged": unchanged,
         "rejects": rejects,
+        "cpu": cpu,
     }
 
 
@@ -163,10 +190,12 @@ def _extract(path: Path) -> int:
 def baseline(corpus: Path, warehouse: Path, workers: int, model: str) -> dict[str, float]:
     """Bare trafilatura on every file, then bare spaCy on the paragraphs we sent to NER."""
     files = sorted(p for p in corpus.iterdir() if p.is_file())
+    cpu_before = time.process_time() + _children_cpu()
     started = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(_extract, files, chunksize=8))
     extract_s = time.perf_counter() - started
+    cpu = time.process_time() + _children_cpu() - cpu_before
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         texts = [
@@ -180,10 +209,12 @@ def baseline(corpus: Path, warehouse: Path, workers: int, model: str) -> dict[st
         con.close()
     import spacy
 
+    cpu_before = time.process_time() + _children_cpu()
     started = time.perf_counter()
     nlp = spacy.load(model, exclude=["morphologizer", "parser", "attribute_ruler", "lemmatizer"])
     list(nlp.pipe(texts, batch_size=64, n_process=workers if len(texts) > 500 else 1))
     ner_s = time.perf_counter() - started
+    cpu += time.process_time() + _children_cpu() - cpu_before
     words = sum(len(t.split()) for t in texts)
     return {
         "extract": extract_s,
@@ -191,6 +222,7 @@ def baseline(corpus: Path, warehouse: Path, workers: int, model: str) -> dict[st
         "paragraphs": len(texts),
         "words": words,
         "total": extract_s + ner_s,
+        "cpu": cpu,
     }
 
 
@@ -412,6 +444,13 @@ def run_all(args: argparse.Namespace) -> None:
     print(
         f"  ratio depeche/baseline: end to end {base['total'] / first['wall']:.2f}, "
         f"inside flow {base['total'] / first['flow']:.2f}  (target >= 0.80)"
+    )
+    cpu = first["cpu"]
+    print(
+        f"  CPU seconds: depeche {cpu['tree']:.1f} (flow process {cpu.get('flow', 0):.1f}, "
+        f"{cpu['worker_processes']:.0f} transform worker(s) {cpu.get('workers', 0):.1f}, "
+        f"sampled; the Prefect server's not counted), baseline {base['cpu']:.1f}; a 0.80 "
+        f"ratio allows {base['total'] / 0.8 * args.workers:.1f} on {args.workers} core(s)"
     )
     print(
         f"\nUnchanged rerun (median of {len(reruns)}): {rerun['wall']:.1f} s end to end "

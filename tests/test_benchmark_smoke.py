@@ -30,6 +30,7 @@ def test_throughput_benchmark_smoke() -> None:
         "depeche ingest, end to end",
         "baseline (bare libraries)",
         "ratio depeche/baseline",
+        "CPU seconds: depeche",
         "Unchanged rerun",
         "Peak RSS of the process tree",
         "DuckDB load",
