@@ -12,18 +12,20 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _unaccented(text: str) -> str:
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used to compare lines."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _NON_WORD.sub(" ", text.casefold()).strip()
-
-
-_WORD = re.compile(r"[^\W_]+")
+    return _NON_WORD.sub(" ", _unaccented(text).casefold()).strip()
 
 
 def fold_words(text: str) -> list[str]:
     """The words of ``fold(text)`` (``fold(text).split()``), found in one pass."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _WORD.findall(text.casefold())
+    return _WORD.findall(_unaccented(text).casefold())
