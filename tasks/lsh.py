@@ -58,11 +58,8 @@ def bigrams(text: str) -> frozenset[str]:
 
 def bigrams_and_keys(text: str) -> tuple[frozenset[str], list[str]]:
     """``bigrams(text)`` and their ``signature_keys``, from one pass over the words."""
-    w = words(text)
-    grams = frozenset(map(" ".join, itertools.pairwise(w)))
-    stop = [x in STOP_WORDS for x in w]
-    kept = {f"{w[i]} {w[i + 1]}" for i in range(len(w) - 1) if not (stop[i] and stop[i + 1])}
-    return grams, list(kept) if kept else list(grams)
+    grams, keys = _grams_and_keys(words(text), 2)
+    return frozenset(grams), keys
 
 
 def shingles(text: str, n: int = 3) -> frozenset[str]:
@@ -77,12 +74,17 @@ def shingles_of(w: list[str], n: int = 3) -> frozenset[str]:
 
 def shingle_keys_of(w: list[str], n: int = 3) -> list[str]:
     """``signature_keys(shingles_of(w, n))``, from one pass over the words."""
+    return _grams_and_keys(w, n)[1]
+
+
+def _grams_and_keys(w: list[str], n: int) -> tuple[list[str], list[str]]:
+    """The word n-grams of ``w`` in order, and their ``signature_keys``, in one pass."""
     # zip over the word list shifted by 0..n-1: one tuple per n-gram, in order.
     grams = list(map(" ".join, zip(*(w[k:] for k in range(n)), strict=False)))
     stop = [x in STOP_WORDS for x in w]
     flags = zip(*(stop[k:] for k in range(n)), strict=False)
     kept = {g for g, f in zip(grams, flags, strict=True) if not all(f)}
-    return list(kept) if kept else list(set(grams))
+    return grams, list(kept) if kept else list(set(grams))
 
 
 def signature_keys(grams: frozenset[str]) -> list[str]:
