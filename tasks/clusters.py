@@ -124,18 +124,23 @@ def cluster_rows(members: list[Para], grams_of: dict | None = None) -> list[Clus
     origin = ordered[0]
     cluster_id = hashlib.sha256(f"{origin.article_id}:{origin.position}".encode()).hexdigest()[:16]
     grams = grams_of.get(origin.key) or bigrams(origin.text)
-    return [
-        ClusterRow(
-            cluster_id,
-            p.article_id,
-            p.position,
-            1.0
-            if p is origin
-            else round(containment(grams_of.get(p.key) or bigrams(p.text), grams), 4),
-            p is origin,
-        )
-        for p in ordered
+    return [ClusterRow(cluster_id, origin.article_id, origin.position, 1.0, True)] + [
+        member_row(cluster_id, p, grams, grams_of) for p in ordered[1:]
     ]
+
+
+def member_row(
+    cluster_id: str, member: Para, origin_grams: frozenset[str], grams_of: dict
+) -> ClusterRow:
+    """The row of a cluster member that is not its origin: how much of it the origin holds."""
+    grams = grams_of.get(member.key) or bigrams(member.text)
+    return ClusterRow(
+        cluster_id,
+        member.article_id,
+        member.position,
+        round(containment(grams, origin_grams), 4),
+        False,
+    )
 
 
 def cluster(paragraphs: Iterable[Para]) -> list[ClusterRow]:

@@ -34,6 +34,7 @@ from tasks.clusters import (
     Para,
     cluster_rows,
     eligible,
+    member_row,
 )
 from tasks.load import LOAD_TIMEOUT, MEMORY_LIMIT, _arrow, connect, run_script
 from tasks.lsh import (
@@ -190,16 +191,7 @@ def _cluster_paragraphs(
                 # Younger members join as they are; the rows already there stay.
                 target = grams(origin.key) if origin.key in paras else bigrams(origin.text)
                 cluster_id = next(iter(stored))
-                out += [
-                    ClusterRow(
-                        cluster_id,
-                        p.article_id,
-                        p.position,
-                        round(containment(grams(p.key), target), 4),
-                        False,
-                    )
-                    for p in fresh
-                ]
+                out += [member_row(cluster_id, p, target, grams_of) for p in fresh]
                 continue
         if stored:
             rebuild.append((stored, fresh))
