@@ -72,6 +72,12 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+#: Timeouts of the warehouse tasks, generous: a DuckDB file on a slow disk, or a lock held
+#: by another writer for a while, is no reason to fail; a hung one is.
+WAREHOUSE_TIMEOUT = 300
+LOAD_TIMEOUT = 900
+
+
 #: DuckDB's buffer for grouping and the search index. The connections of one process
 #: share one DuckDB instance, and this limit: the two, which run at the same time at the
 #: end of a run, stay within it together, and the run's memory stays flat as the
@@ -80,17 +86,16 @@ MEMORY_LIMIT = "1GB"
 
 
 def build_search_index(
-    path: Path, *, only_if_missing: bool = False, timeout: float | None = None
+    path: Path, *, only_if_missing: bool = False, timeout: float = LOAD_TIMEOUT
 ) -> bool:
     """Rebuild the full-text index over paragraphs (with ``only_if_missing``, only when
     there is none yet); False when fts is not available.
 
     Raises:
-        WarehouseError: the build took longer than ``timeout`` seconds (default
-            ``LOAD_TIMEOUT``) and was interrupted; it runs in a worker thread, which
-            Prefect's own timeout cannot stop.
+        WarehouseError: the build took longer than ``timeout`` seconds and was
+            interrupted; it runs in a worker thread, which Prefect's own timeout cannot
+            stop.
     """
-    timeout = LOAD_TIMEOUT if timeout is None else timeout
     with connect(path) as con:
         if (
             only_if_missing
@@ -376,12 +381,6 @@ def load(
             con.execute("ROLLBACK")
             raise WarehouseError(f"cannot load into warehouse {path}: {_first_line(exc)}") from exc
     return stats
-
-
-#: Timeouts of the warehouse tasks, generous: a DuckDB file on a slow disk, or a lock held
-#: by another writer for a while, is no reason to fail; a hung one is.
-WAREHOUSE_TIMEOUT = 300
-LOAD_TIMEOUT = 900
 
 
 @task(name="search_index", cache_policy=NONE, retries=2, retry_delay_seconds=2)
