@@ -29,6 +29,7 @@ def test_throughput_benchmark_smoke() -> None:
     for section in (
         "depeche ingest, end to end",
         "baseline (bare libraries)",
+        "depeche stages alone",
         "ratio depeche/baseline",
         "CPU seconds: depeche",
         "Unchanged rerun",
@@ -38,6 +39,7 @@ def test_throughput_benchmark_smoke() -> None:
     ):
         assert section in out, f"missing {section!r} in:\n{out}"
     assert "45 loaded, 0 rejected" in out
+    assert "45 documents: read, extract" in out  # the bound transforms every document
     assert "(median of 2)" in out and "45 unchanged)" in out  # reruns skip every file
 
 
