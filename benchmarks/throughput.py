@@ -13,7 +13,8 @@
   no Prefect, validation, loading or grouping. Its ratio is the most that any
   orchestration could reach with what a run computes per document.
 - Also: CPU seconds of both (ours by process role), unchanged reruns (median of 3), peak
-  memory at two corpus sizes, DuckDB load rate for paragraphs and mentions, and the
+  memory at two corpus sizes, the full-text index updated for 100 new articles against
+  built again, DuckDB load rate for paragraphs and mentions, and the
   start-up time of `depeche --help` and `depeche sql`.
 
 Run: `python -m benchmarks.throughput` (see --help). Prints figures and ratios; it is
@@ -264,6 +265,53 @@ def transform_alone(corpus: Path, workers: int) -> dict[str, float]:
         "wall": wall,
         "cpu": time.process_time() + _children_cpu() - cpu_before,
         "documents": len(result.documents),
+    }
+
+
+def search_index_update(warehouse: Path, other: Path, new: int = 100) -> dict[str, float]:
+    """The full-text index after ``new`` articles (taken from ``other``) arrive in
+    ``warehouse``: updated, as a run does, against built again, as runs did before."""
+    from tasks.load import build_search_index
+
+    work = OUT / "search-update.duckdb"
+    shutil.copy(warehouse, work)
+    build_search_index(work, only_if_missing=True)
+    con = duckdb.connect(str(work))
+    try:
+        con.execute(f"ATTACH '{other}' AS other (READ_ONLY)")
+        ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT article_id FROM other.articles WHERE article_id NOT IN "
+                "(SELECT article_id FROM articles) ORDER BY article_id LIMIT $n",
+                {"n": new},
+            ).fetchall()
+        ]
+        for table in ("articles", "paragraphs"):
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * FROM other.{table} "
+                "WHERE list_contains($ids, article_id)",
+                {"ids": ids},
+            )
+        paragraphs = con.execute("SELECT count(*) FROM paragraphs").fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    rebuilt = OUT / "search-rebuild.duckdb"
+    shutil.copy(work, rebuilt)
+    started = time.perf_counter()
+    done = build_search_index(work)
+    update_s = time.perf_counter() - started
+    started = time.perf_counter()
+    build_search_index(rebuilt, full=True)
+    full_s = time.perf_counter() - started
+    work.unlink()
+    rebuilt.unlink()
+    return {
+        "new": len(ids),
+        "paragraphs": paragraphs,
+        "update": update_s,
+        "full": full_s,
+        "done": done,
     }
 
 
@@ -527,6 +575,14 @@ def run_all(args: argparse.Namespace) -> None:
     print(
         f"\nPeak RSS of the process tree: {small} docs {peaks[small] / 2**20:.0f} MiB, "
         f"{large} docs {peaks[large] / 2**20:.0f} MiB, growth {growth:+.1%} (target <= 15%)"
+    )
+
+    index = search_index_update(OUT / f"memory-{large}.duckdb", OUT / f"memory-{small}.duckdb")
+    print(
+        f"\nFull-text index after {index['new']} new articles in the {large}-document "
+        f"warehouse ({index['paragraphs']:,} paragraphs): updated in {index['update']:.2f} s "
+        f"({index['done']}), built again in {index['full']:.2f} s "
+        f"({index['full'] / index['update']:.1f}x)"
     )
 
     rate = load_rate(OUT, args.load_rows)

@@ -85,40 +85,65 @@ LOAD_TIMEOUT = 900
 MEMORY_LIMIT = "1GB"
 
 
+#: A run that changed more than this share of the indexed articles builds the full-text
+#: index again instead of updating it (at half, the two took 4.3 and 6.2 s on 3,854
+#: articles; past it they are close, and a build renumbers the index densely).
+REBUILD_SHARE = 0.5
+
+
+def _search_index_present(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE (schema_name = 'main' AND table_name IN "
+        "('paragraph_search', 'search_articles')) OR "
+        "(schema_name = 'fts_main_paragraph_search' AND table_name = 'docs')"
+    ).fetchone()
+    return bool(found and found[0] == 3)
+
+
 def build_search_index(
-    path: Path, *, only_if_missing: bool = False, timeout: float = LOAD_TIMEOUT
-) -> bool:
-    """Rebuild the full-text index over paragraphs (with ``only_if_missing``, only when
-    there is none yet); False when fts is not available.
+    path: Path, *, only_if_missing: bool = False, full: bool = False, timeout: float = LOAD_TIMEOUT
+) -> str | None:
+    """Bring the full-text index over paragraphs up to date: updated for the articles
+    whose text changed since it was built, or built again when there is none yet, when
+    ``full``, or when more than ``REBUILD_SHARE`` of the articles changed. With
+    ``only_if_missing``, only a missing index is built.
+
+    Returns:
+        What was done, for the log; None when the fts extension is not available.
 
     Raises:
-        WarehouseError: the build took longer than ``timeout`` seconds and was
+        WarehouseError: the work took longer than ``timeout`` seconds and was
             interrupted; it runs in a worker thread, which Prefect's own timeout cannot
             stop.
     """
     with connect(path) as con:
-        if (
-            only_if_missing
-            and con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paragraph_search'"
-            ).fetchone()[0]
-        ):  # type: ignore[index]
-            return True
+        present = _search_index_present(con)
+        if only_if_missing and present:
+            return "present"
         if not load_fts(con):
-            return False
+            return None
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        # One transaction: an interrupted build leaves the previous index as it was.
+        con.execute("SET enable_progress_bar = false")  # a run's log, not a terminal's
+        # One transaction: an interrupted build or update leaves the index as it was.
         con.execute("BEGIN TRANSACTION")
         with _interrupted_after(con, timeout):
             try:
-                run_script(con, "create_search_index")
+                stale, fresh, indexed = run_script(con, "search_index_changes").fetchone()  # type: ignore[misc]
+                if full or not present or stale + fresh > REBUILD_SHARE * indexed:
+                    run_script(con, "create_search_index")
+                    done = f"built over {indexed - stale + fresh:,} article(s)"
+                elif stale or fresh:
+                    run_script(con, "update_search_index")
+                    done = f"updated: {stale} article(s) out, {fresh} in, of {indexed:,}"
+                else:
+                    done = "up to date"
                 con.execute("COMMIT")
             except duckdb.InterruptException as exc:
                 con.execute("ROLLBACK")
                 raise WarehouseError(
                     f"{path}: the full-text index took over {timeout:g} s and was interrupted"
                 ) from exc
-    return True
+    return done
 
 
 @contextmanager
@@ -385,12 +410,13 @@ def load(
 
 @task(name="search_index", cache_policy=NONE, retries=2, retry_delay_seconds=2)
 def search_index_task(warehouse: Path, changed: bool) -> bool:
-    """Rebuild the full-text index over paragraphs if the run changed articles or there is
-    none yet (I/O: retried). Submitted while the flow groups: the index is DuckDB's work,
-    which releases the GIL, so it gets the core grouping leaves idle. Prefect cannot
-    interrupt a blocking call in a worker thread: the bound is inside (``LOAD_TIMEOUT``,
-    then DuckDB's interrupt)."""
+    """Update the full-text index over paragraphs if the run changed articles, or build
+    it if there is none yet (I/O: retried). Submitted while the flow groups: the index is
+    DuckDB's work, which releases the GIL, so it gets the core grouping leaves idle.
+    Prefect cannot interrupt a blocking call in a worker thread: the bound is inside
+    (``LOAD_TIMEOUT``, then DuckDB's interrupt)."""
     logger = get_run_logger()
+    started = time.perf_counter()
     try:
         built = build_search_index(warehouse, only_if_missing=not changed)
     except WarehouseLocked as exc:
@@ -400,9 +426,11 @@ def search_index_task(warehouse: Path, changed: bool) -> bool:
             exc.holder,
         )
         return False
-    if not built:
+    if built is None:
         logger.warning("%s: full-text search unavailable (fts extension missing)", warehouse)
-    return built
+        return False
+    logger.info("%s: full-text index %s (%.2f s)", warehouse, built, time.perf_counter() - started)
+    return True
 
 
 @task(

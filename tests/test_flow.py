@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
 
 from depeche.settings import load_settings
+from tasks.load import build_search_index
 from tests.helpers import query
+from tests.test_search_index import search_state
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -72,7 +75,7 @@ def test_seeds_end_to_end(seed_copy: Path, warehouse: Path) -> None:
 
 
 def test_rerun_is_idempotent_and_a_changed_source_replaces_its_rows(
-    seed_copy: Path, warehouse: Path
+    seed_copy: Path, warehouse: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _ingest([seed_copy], warehouse)
     first = _snapshot(warehouse)
@@ -83,7 +86,18 @@ def test_rerun_is_idempotent_and_a_changed_source_replaces_its_rows(
     target = seed_copy / "002_742c2e54956e4d5d.txt"
     lines = target.read_text("utf-8").splitlines()
     target.write_text("\n".join(lines[:5]) + "\n", "utf-8")  # title + two paragraphs
-    changed = _ingest([seed_copy], warehouse)
+    with caplog.at_level(logging.INFO):
+        changed = _ingest([seed_copy], warehouse)
+    # The full-text index is updated for the changed article only, and answers as a full
+    # build would.
+    assert any(
+        "full-text index updated: 1 article(s) out, 1 in, of 5" in r.getMessage()
+        for r in caplog.records
+    )
+    full = warehouse.with_name("full.duckdb")
+    shutil.copy(warehouse, full)
+    assert build_search_index(full, full=True) == "built over 5 article(s)"
+    assert search_state(warehouse) == search_state(full)
     assert (changed.articles_new, changed.articles_updated, changed.articles_unchanged) == (0, 1, 4)
     (article_id,) = query(
         warehouse, "SELECT article_id FROM articles WHERE source_uri = ?", [str(target)]
