@@ -32,7 +32,7 @@ from benchmarks.quality import BENCH
 from benchmarks.throughput import bench_pages
 from tasks.documents import Document, Reject
 from tasks.extract import (
-    _READABILITY_SHORTCUT,
+    SHORTCUTS,
     _blocks_from_body,
     byline_author,
     extract_document,
@@ -111,14 +111,14 @@ def parts(pages: list[bytes]) -> dict[str, list[float]]:
             continue
         stated = timed("stated_metadata", lambda tree=tree: stated_metadata(tree))
         h1, after_crumb = timed("headings", lambda tree=tree: headings(tree))
-        shortcut = _READABILITY_SHORTCUT.set(True)  # as inside extract_html
+        shortcut = SHORTCUTS.set(True)  # as inside extract_html
         result = timed(
             "bare_extraction",
             lambda tree=tree: trafilatura.bare_extraction(
                 tree, include_comments=False, include_tables=True, with_metadata=False
             ),
         )
-        _READABILITY_SHORTCUT.reset(shortcut)
+        SHORTCUTS.reset(shortcut)
         if result is None or result.body is None or not squash(result.text or ""):
             continue
         timed("blocks", lambda body=result.body: _blocks_from_body(body))

@@ -7,7 +7,6 @@ HTML goes through trafilatura. Plain text has no markup, so its blocks are its l
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 from copy import deepcopy
 from functools import wraps
 
@@ -30,6 +29,9 @@ from tasks.metadata import (
     stated_metadata,
 )
 from tasks.metadata import parse_date as parse_stated_date
+from tasks.xpath_passes import SHORTCUTS, install
+
+install()  # trafilatura's pruning XPaths answered by faster passes (tasks/xpath_passes.py)
 
 STAGE = "extract"
 
@@ -356,7 +358,6 @@ def byline_author(tree: etree._Element) -> str | None:
 # noframes, plaintext: re-parsing readability's serialised output would lengthen it), an
 # empty <title> (serialised "<title/>", it would swallow what follows) or a fencedframe
 # (dropped with its elements, not only text) get no bound and keep the comparison.
-_READABILITY_SHORTCUT: ContextVar[bool] = ContextVar("readability_shortcut", default=False)
 _NO_BOUND_TAGS = ("xmp", "noembed", "noframes", "plaintext", "fencedframe")
 # normalize-space collapses XML white space only: at least as long as the trimmed text.
 _TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
@@ -406,7 +407,7 @@ def _compare_extraction_bounded(
 ) -> tuple[etree._Element, str]:
     """``compare_extraction``, with readability skipped inside ``extract_html`` when it
     cannot win; elsewhere (other callers, other threads) exactly trafilatura's own."""
-    if _READABILITY_SHORTCUT.get() and options.focus == "balanced":
+    if SHORTCUTS.get() and options.focus == "balanced":
         bound = readability_bound(raw_tree)  # raw_tree is read by readability alone
         if bound is not None and readability_cannot_win(body, len(text), bound, options):
             raw_tree = HtmlElement()
@@ -424,7 +425,7 @@ def extract_html(doc: Document) -> Document | Reject:
     stated = stated_metadata(tree)
     # Read before extraction, which works on its own copy of the tree.
     h1, after_crumb = headings(tree)
-    shortcut = _READABILITY_SHORTCUT.set(True)  # see _compare_extraction_bounded
+    shortcut = SHORTCUTS.set(True)  # see _compare_extraction_bounded, tasks/xpath_passes.py
     try:
         # Metadata comes from what the page states (tasks/metadata.py); trafilatura's own
         # metadata pass costs a third of the extraction time and is used only as a
@@ -435,7 +436,7 @@ def extract_html(doc: Document) -> Document | Reject:
     except (ValueError, etree.LxmlError) as exc:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", str(exc))
     finally:
-        _READABILITY_SHORTCUT.reset(shortcut)
+        SHORTCUTS.reset(shortcut)
     if result is None or result.body is None or not squash(result.text or ""):
         return Reject(
             doc.source_uri,

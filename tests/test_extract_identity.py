@@ -2,7 +2,8 @@
 
 ``tasks/extract.py`` skips trafilatura's readability comparison when it cannot change the
 result, and reads bylines and tag links with faster equivalents of trafilatura's
-functions. Here every field of the extracted document is compared, on real pages of
+functions; ``tasks/xpath_passes.py`` answers trafilatura's pruning XPaths with Python
+passes. Here every field of the extracted document is compared, on real pages of
 ../shared/bench, with the path that calls trafilatura's own functions throughout.
 """
 
@@ -23,7 +24,7 @@ from trafilatura.utils import load_html, trim
 
 from benchmarks.extract_speed import fields
 from benchmarks.quality import BENCH
-from tasks import extract
+from tasks import extract, xpath_passes
 from tasks.documents import Document
 from tasks.read import document_from_bytes
 
@@ -60,6 +61,8 @@ def test_extracted_fields_match_trafilaturas_own_path(monkeypatch: pytest.Monkey
             own.setattr(trafilatura.core, "compare_extraction", extract._compare_extraction)
             own.setattr(extract, "byline_author", tmeta.extract_author)
             own.setattr(extract, "tag_links", lambda tree: tmeta.extract_catstags("tag", tree))
+            for xpath_pass in xpath_passes.install():
+                own.setattr(xpath_pass, "function", xpath_pass.xpath)
             slow = fields(extract.extract_document(_document(path)))
         assert fast == slow, path.name
         seen["author"] += bool(fast.get("author"))
@@ -93,23 +96,71 @@ def test_readability_bound_holds_on_real_pages() -> None:
     assert bounded > 0.9 * len(PAGES)
 
 
-def test_readability_is_skipped_only_inside_the_extract_stage(
+def test_shortcuts_apply_only_inside_the_extract_stage(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Other callers of trafilatura in the process (benchmarks, threads) get its own path."""
     given: list[int] = []  # elements of the page readability is handed, call by call
     own = extract._compare_extraction
+    passes: Counter[str] = Counter()
 
     def recorded(cleaned, raw_tree, body, text, options):  # type: ignore[no-untyped-def]
         given.append(len(raw_tree))
         return own(cleaned, raw_tree, body, text, options)
 
+    def counted(xpath_pass: xpath_passes.Pass):  # type: ignore[no-untyped-def]
+        def run(tree):  # type: ignore[no-untyped-def]
+            passes[xpath_pass.path] += 1
+            return xpath_pass.xpath(tree)
+
+        return run
+
     monkeypatch.setattr(extract, "_compare_extraction", recorded)
+    for xpath_pass in xpath_passes.install():
+        monkeypatch.setattr(xpath_pass, "function", counted(xpath_pass))
     for path in PAGES[:20]:
         extract.extract_document(_document(path))
     assert 0 in given  # some pages skip readability in the extract stage
+    assert len(passes) == len(xpath_passes.PASSES)  # and every pass answers there
     given.clear()
+    passes.clear()
     for path in PAGES[:20]:
         trafilatura.bare_extraction(gzip.decompress(path.read_bytes()), include_comments=False)
     assert given and 0 not in given
-    assert not extract._READABILITY_SHORTCUT.get()
+    assert not passes
+    assert not extract.SHORTCUTS.get()
+
+
+def test_pruning_passes_select_what_trafilaturas_xpaths_select(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On every tree trafilatura prunes (raw, cleaned, converted to its own tags), across a
+    third of the bench pages (all 643 agree), each pass selects the XPath's elements in
+    the XPath's order."""
+    calls: Counter[str] = Counter()
+    selected: Counter[str] = Counter()
+
+    def checked(xpath_pass: xpath_passes.Pass):  # type: ignore[no-untyped-def]
+        fast = xpath_pass.function
+
+        def run(tree):  # type: ignore[no-untyped-def]
+            found = fast(tree)
+            assert found == xpath_pass.xpath(tree), xpath_pass.function.__name__
+            calls[fast.__name__] += 1
+            selected[fast.__name__] += len(found)
+            return found
+
+        return run
+
+    installed = xpath_passes.install()
+    assert len(installed) == len(xpath_passes.PASSES)  # written for this trafilatura
+    for xpath_pass in installed:
+        monkeypatch.setattr(xpath_pass, "function", checked(xpath_pass))
+    pages = sorted(BENCH.glob("*/html/*.gz"))[::3]
+    for path in pages:
+        extract.extract_document(_document(path))
+    assert all(calls[name] >= len(pages) for name in calls), calls
+    # the pages exercise the passes: each one prunes something on them
+    assert {f.__name__ for _, f in xpath_passes.PASSES.values()} == {
+        name for name, count in selected.items() if count
+    }, selected

@@ -1,0 +1,191 @@
+"""trafilatura's pruning XPath expressions, answered by Python passes inside the extract stage.
+
+Before and during its main extraction, trafilatura (2.3.1) deletes the page's infinite-scroll
+containers, comment sections and boilerplate (navigation, sharing, cookie banners, hidden
+elements) by evaluating five XPath expressions over every element of the tree. libxml2
+expands ``.//*`` and tests each predicate node by node, and the ``re:test`` predicates call
+back into Python: a fifth of the extraction time. The same selections are made here by one
+walk over the elements each, with the same regular expressions (trafilatura's own token
+lists), in document order: the same elements, so the same extraction
+(tests/test_extract_identity.py compares the two on every tree trafilatura evaluates them
+on, across the bench pages).
+
+The passes answer only inside the extract stage (``SHORTCUTS``, set by
+``tasks.extract.extract_html``); any other caller in the process gets trafilatura's own
+XPath. An expression whose text is not the one these passes were written for (another
+trafilatura version) keeps its XPath: an upgrade loses speed, never correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from lxml import etree
+from trafilatura import xpaths
+
+#: True inside the extract stage: trafilatura's shortcuts of tasks/extract.py and the
+#: passes of this module answer for trafilatura's own code.
+SHORTCUTS: ContextVar[bool] = ContextVar("trafilatura_shortcuts", default=False)
+
+Elements = list[etree._Element]
+
+
+def _first(el: etree._Element, a: str, b: str) -> str:
+    """XPath ``string(@a|@b)``: the value of whichever attribute the tag gives first."""
+    va, vb = el.get(a), el.get(b)
+    if va is None:
+        return vb or ""
+    if vb is None:
+        return va
+    return va if el.keys().index(a) < el.keys().index(b) else vb
+
+
+# RAW_TREE_PRUNE_XPATH[0]: infinite-scroll containers, unless they hold the <h1>.
+_SCROLL = re.compile("mvp-post-add-(?:box|wrap)|infinite-?scroll")
+_APPENDED = re.compile("mvp-post-add-(?:box|wrap)")
+
+
+def scroll_containers(tree: etree._Element) -> Elements:
+    out = []
+    for el in tree.iterdescendants("div", "section", "aside"):
+        ident, cls = el.get("id", ""), el.get("class", "")
+        if not (_SCROLL.search(ident) or _SCROLL.search(cls)):
+            continue
+        if (
+            next(el.iterdescendants("h1"), None) is None
+            or _APPENDED.search(ident)
+            or _APPENDED.search(cls)
+        ):
+            out.append(el)
+    return out
+
+
+# RAW_TREE_PRUNE_XPATH[1]
+def share_buttons(tree: etree._Element) -> Elements:
+    return [
+        el
+        for el in tree.iterdescendants("div", "section", "aside")
+        if "elementor-share-buttons" in el.get("class", "")
+    ]
+
+
+# REMOVE_COMMENTS_AND_LISTS_XPATH[0]: comment sections, and lists of comments.
+_COMMENTS_ID = re.compile(f"^(?:{xpaths._COMMENTS_ID}|disqus_thread|dsq-comments)")
+_COMMENTS_CLASS = re.compile(xpaths._COMMENTS_CLASS)
+_COMMENT_LIST_ID = re.compile(f"^(?:{xpaths._COMMENTS_ID})")
+
+
+def comment_sections(tree: etree._Element) -> Elements:
+    out = []
+    for el in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
+        ident, cls = el.get("id", ""), el.get("class", "")
+        if not (_COMMENTS_ID.search(ident) or _COMMENTS_CLASS.search(cls)):
+            continue
+        if (
+            el.tag not in ("ol", "ul")
+            or _COMMENT_LIST_ID.search(ident)
+            or _COMMENTS_CLASS.search(cls)
+        ):
+            out.append(el)
+    return out
+
+
+# OVERALL_DISCARD_XPATH[0]: navigation, sharing, newsletters, consent, ads, related links.
+_CONSENT = re.compile(xpaths._alt(xpaths._CONSENT_ID_CLASS_TOKENS))
+_DISCARD_ID = re.compile(
+    xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_ID_TOKENS)
+)
+_DISCARD_CLASS = re.compile(
+    xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_CLASS_TOKENS)
+)
+
+
+def boilerplate_sections(tree: etree._Element) -> Elements:
+    out = []
+    for el in tree.iterdescendants("div", "item", "list", "p", "section", "span"):
+        if (
+            el.get("data-lp-replacement-content") is not None
+            or "nav" in el.get("role", "").replace("N", "n")
+            or "MostPopularStories" in el.get("data-component", "")
+            or _CONSENT.search(_first(el, "id", "class"))
+            or _DISCARD_ID.search(el.get("id", ""))
+            or _DISCARD_CLASS.search(el.get("class", ""))
+        ):
+            out.append(el)
+    return out
+
+
+# OVERALL_DISCARD_XPATH[1]: hidden elements, comment titles and replies.
+_HIDDEN_ID = re.compile("reader-comments|akismet")
+_HIDDEN_CLASS = re.compile(
+    "^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|"
+    "hide-print| hidden| hide|noprint|notloaded"
+)
+
+
+def hidden_elements(tree: etree._Element) -> Elements:
+    out = []
+    for el in tree.iterdescendants(etree.Element):
+        cls, ident, style = el.get("class"), el.get("id"), el.get("style")
+        if cls is None and ident is None and style is None:
+            if el.get("aria-hidden") == "true":
+                out.append(el)
+            continue
+        if (
+            cls == "comments-title"
+            or _first(el, "id", "class").startswith("reply-")
+            or "hidden" in _first(el, "id", "style")
+            or (style is not None and ("display:none" in style or "display: none" in style))
+            or (ident is not None and _HIDDEN_ID.search(ident) is not None)
+            or (cls is not None and _HIDDEN_CLASS.search(cls) is not None)
+            or el.get("aria-hidden") == "true"
+        ):
+            out.append(el)
+    return out
+
+
+class Pass:
+    """Stands in a trafilatura XPath list for ``xpath``: ``function`` answers inside the
+    extract stage, the XPath itself everywhere else."""
+
+    def __init__(self, xpath: etree.XPath, function: Callable[[etree._Element], Elements]):
+        self.xpath = xpath
+        self.path = xpath.path
+        self.function = function
+
+    def __call__(self, tree: etree._Element, **variables: object) -> object:
+        if SHORTCUTS.get() and not variables:
+            return self.function(tree)
+        return self.xpath(tree, **variables)
+
+
+#: (list in trafilatura.xpaths, index) -> (sha1 of the XPath text of 2.3.1, its pass)
+PASSES: dict[tuple[str, int], tuple[str, Callable[[etree._Element], Elements]]] = {
+    ("RAW_TREE_PRUNE_XPATH", 0): ("c15751070b078a64", scroll_containers),
+    ("RAW_TREE_PRUNE_XPATH", 1): ("12b073ccb20e9633", share_buttons),
+    ("REMOVE_COMMENTS_AND_LISTS_XPATH", 0): ("7e7d885e629a5119", comment_sections),
+    ("OVERALL_DISCARD_XPATH", 0): ("d00545c1e3acd7dd", boilerplate_sections),
+    ("OVERALL_DISCARD_XPATH", 1): ("8c88600b03181df7", hidden_elements),
+}
+
+
+def _digest(path: str) -> str:
+    return hashlib.sha1(path.encode()).hexdigest()[:16]
+
+
+def install() -> list[Pass]:
+    """Put the passes in trafilatura's XPath lists (in place: every module that imported a
+    list sees them), where the expression is the one written for; the passes in place."""
+    installed = []
+    for (name, index), (digest, function) in PASSES.items():
+        entries = getattr(xpaths, name)
+        entry = entries[index]
+        if isinstance(entry, Pass):
+            installed.append(entry)
+        elif _digest(entry.path) == digest:
+            entries[index] = Pass(entry, function)
+            installed.append(entries[index])
+    return installed
