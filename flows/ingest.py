@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 from prefect.states import State
 from prefect.utilities.annotations import quote
 
+from depeche import heartbeat
 from depeche.runners import BatchRunner, batch_runner
 from depeche.settings import Settings, as_settings
 from tasks.fetch import FetchResult
@@ -44,6 +45,8 @@ from tasks.web import (
     read_archive,
     skip_fetched,
 )
+
+heartbeat.install()  # flow runs end when their work does (depeche/heartbeat.py)
 
 
 def _run_name() -> str:

@@ -355,3 +355,42 @@ def test_a_removed_line_of_invisible_characters_keeps_its_audit_row(
     assert query(warehouse, "SELECT rule FROM boilerplate WHERE text = 'U+200B U+200B'") == [
         ("stray_code",)
     ]
+
+
+def test_a_flow_run_ends_with_its_work_and_keeps_its_heartbeat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Prefect's heartbeat thread slept in one-second steps and was joined when the flow
+    ended, so every run (an unchanged rerun too) waited up to a second after its work.
+    depeche/heartbeat.py keeps the heartbeats and drops the wait."""
+    import threading
+    import time
+
+    from prefect import flow
+    from prefect.flow_engine import FlowRunEngine
+
+    from depeche import heartbeat
+
+    assert heartbeat.install()  # written for this Prefect's heartbeat; else Prefect's own
+    beats: list[threading.Thread] = []
+    emit = FlowRunEngine._emit_flow_run_heartbeat
+
+    def recorded(engine, *args):  # type: ignore[no-untyped-def]
+        beats.append(threading.current_thread())
+        return emit(engine, *args)
+
+    monkeypatch.setattr(FlowRunEngine, "_emit_flow_run_heartbeat", recorded)
+    ended: list[float] = []
+
+    @flow(name="quick")
+    def quick() -> None:
+        time.sleep(0.2)  # the first beat is out, its thread asleep
+        ended.append(time.monotonic())
+
+    quick()
+    after = time.monotonic() - ended[0]
+    assert beats and beats[0] is not threading.current_thread()  # it still beats
+    assert not beats[0].is_alive()  # and the beating thread is gone with the run
+    # Prefect's own loop is joined at its next whole second: 0.83 s after this flow's work
+    # (measured); here 0.02 s, the run's final state sent to the API.
+    assert after < 0.5, after
