@@ -34,6 +34,7 @@ def test_throughput_benchmark_smoke() -> None:
         "CPU seconds: depeche",
         "Unchanged rerun",
         "Peak RSS of the process tree",
+        "Unchanged rerun at",
         "Full-text index after",
         "DuckDB load",
         "Start-up",
