@@ -1,14 +1,14 @@
-"""trafilatura's pruning XPath expressions, answered by Python passes inside the extract stage.
+"""trafilatura's hottest XPath expressions, answered by Python passes inside the extract stage.
 
 Before and during its main extraction, trafilatura (2.3.1) deletes the page's infinite-scroll
 containers, comment sections and boilerplate (navigation, sharing, cookie banners, hidden
-elements) by evaluating five XPath expressions over every element of the tree. libxml2
-expands ``.//*`` and tests each predicate node by node, and the ``re:test`` predicates call
-back into Python: a fifth of the extraction time. The same selections are made here by one
-walk over the elements each, with the same regular expressions (trafilatura's own token
-lists), in document order: the same elements, so the same extraction
-(tests/test_extract_identity.py compares the two on every tree trafilatura evaluates them
-on, across the bench pages).
+elements), then looks for the element holding the main text, by evaluating XPath
+expressions over every element of the tree. libxml2 expands ``.//*`` and tests each
+predicate node by node, and the ``re:test`` predicates call back into Python: a fifth of
+the extraction time. The same selections are made here by one walk over the elements
+each, with the same regular expressions (trafilatura's own token lists), in document
+order: the same elements, so the same extraction (tests/test_extract_identity.py compares
+the two on every tree trafilatura evaluates them on, across the bench pages).
 
 The passes answer only inside the extract stage (``SHORTCUTS``, set by
 ``tasks.extract.extract_html``); any other caller in the process gets trafilatura's own
@@ -147,6 +147,71 @@ def hidden_elements(tree: etree._Element) -> Elements:
     return out
 
 
+# BODY_XPATH[0], [2] and [3]: where the main text is, tried in turn (main_extractor).
+_CONTAINERS = ("article", "div", "main", "section")
+_ARTICLE_ID = re.compile(xpaths._alt(xpaths._ARTICLE_CONTENT_ID_TOKENS))
+_ARTICLE_CLASS = re.compile(xpaths._alt(xpaths._ARTICLE_CONTENT_CLASS_TOKENS))
+_STORY_ID = re.compile(xpaths._alt(xpaths._STORY_ID_TOKENS))
+_FULLTEXT = re.compile("fulltext", re.IGNORECASE)
+_STORY_CLASS = re.compile(xpaths._alt(xpaths._STORY_CLASS_TOKENS))
+_MAIN_ID = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_ID_TOKENS))
+_MAIN_CLASS = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_CLASS_TOKENS))
+
+
+def article_bodies(tree: etree._Element) -> Elements:
+    """``.//*[...][1]``: the predicate's ``[1]`` is per parent, so every element that is
+    the first of its siblings to match (in document order)."""
+    out: Elements = []
+    parents: set[etree._Element] = set()
+    for el in tree.iterdescendants(*_CONTAINERS):
+        ident, cls = el.get("id"), el.get("class")
+        if (
+            cls in ("post", "entry")
+            or el.get("itemprop") == "articleBody"
+            or ident == "articleContent"
+            or (ident is not None and _ARTICLE_ID.search(ident) is not None)
+            or (cls is not None and _ARTICLE_CLASS.search(cls) is not None)
+        ):
+            parent = el.getparent()
+            if parent not in parents:
+                parents.add(parent)
+                out.append(el)
+    return out
+
+
+def story_body(tree: etree._Element) -> Elements:
+    """``(.//*[...])[1]``: the first match in document order."""
+    for el in tree.iterdescendants(*_CONTAINERS):
+        ident, cls = el.get("id", ""), el.get("class", "")
+        if (
+            el.get("role") == "article"
+            or ident in ("article", "story")
+            or cls in ("postarea", "art-postcontent", "text", "cell", "story")
+            or _STORY_ID.search(ident)
+            or _FULLTEXT.search(cls)
+            or _STORY_CLASS.search(cls)
+        ):
+            return [el]
+    return []
+
+
+def main_content(tree: etree._Element) -> Elements:
+    """``(.//*[...])[1]``: the first match in document order."""
+    for el in tree.iterdescendants(*_CONTAINERS):
+        ident, cls = el.get("id", ""), el.get("class", "")
+        if (
+            ident == "content"
+            or cls == "content"
+            or _MAIN_ID.search(ident)
+            or _MAIN_CLASS.search(cls)
+            or "main-content" in ident.replace("C", "c").replace("M", "m")
+            or "main-content" in cls.replace("C", "c").replace("M", "m")
+            or "page-content" in cls.replace("C", "c").replace("P", "p")
+        ):
+            return [el]
+    return []
+
+
 class Pass:
     """Stands in a trafilatura XPath list for ``xpath``: ``function`` answers inside the
     extract stage, the XPath itself everywhere else."""
@@ -169,6 +234,9 @@ PASSES: dict[tuple[str, int], tuple[str, Callable[[etree._Element], Elements]]] 
     ("REMOVE_COMMENTS_AND_LISTS_XPATH", 0): ("7e7d885e629a5119", comment_sections),
     ("OVERALL_DISCARD_XPATH", 0): ("d00545c1e3acd7dd", boilerplate_sections),
     ("OVERALL_DISCARD_XPATH", 1): ("8c88600b03181df7", hidden_elements),
+    ("BODY_XPATH", 0): ("2465b9ddf0fc1b9b", article_bodies),
+    ("BODY_XPATH", 2): ("b9c180cd18240e44", story_body),
+    ("BODY_XPATH", 3): ("1e7b8c5b36e9e0e8", main_content),
 }
 
 
