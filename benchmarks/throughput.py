@@ -512,9 +512,8 @@ def run_all(args: argparse.Namespace) -> None:
     warehouse = OUT / "throughput.duckdb"
     warehouse.unlink(missing_ok=True)
     first = ingest(corpus, warehouse)
-    # The rerun is mostly fixed costs (imports, Prefect's run bookkeeping), and one of
-    # them, Prefect's heartbeat thread, makes the end of every flow wait 0 to 1 s: the
-    # median of a few reruns.
+    # The rerun is mostly fixed costs (imports, Prefect's run bookkeeping), which vary
+    # with a shared machine's load: the median of a few reruns.
     reruns = sorted((ingest(corpus, warehouse) for _ in range(args.reruns)), key=_wall)
     rerun = reruns[len(reruns) // 2]
     base = baseline(corpus, warehouse, args.workers, "fr_core_news_md")

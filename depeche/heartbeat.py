@@ -29,7 +29,12 @@ PREFECT_SOURCE = "cfe962d73af6893e"
 
 @contextmanager
 def send_heartbeats(engine: Any, join_on_exit: bool = True) -> Generator[None, None, None]:
-    """``prefect.flow_engine._send_heartbeats``, with an interruptible wait between beats."""
+    """``prefect.flow_engine._send_heartbeats``, with an interruptible wait between beats.
+
+    Args:
+        engine: Prefect's flow-run engine, whose heartbeat events are sent.
+        join_on_exit: wait for the thread when the flow ends (sync engines), as Prefect.
+    """
     heartbeat_seconds = engine.heartbeat_seconds
     if heartbeat_seconds is None:
         yield
@@ -64,20 +69,29 @@ def send_heartbeats(engine: Any, join_on_exit: bool = True) -> Generator[None, N
         engine.logger.debug("Stopped flow run heartbeat context")
 
 
-def prefect_source_digest() -> str:
-    """The digest of the heartbeat function Prefect would use, as installed."""
-    original = getattr(flow_engine._send_heartbeats, "depeche_replaces", None)
-    function = original or flow_engine._send_heartbeats
-    return hashlib.sha1(inspect.getsource(function).encode()).hexdigest()[:16]
+def prefect_source_digest() -> str | None:
+    """The digest of the heartbeat function Prefect would use (None: its source cannot
+    be read, as in an install without source files)."""
+    current = getattr(flow_engine, "_send_heartbeats", None)
+    function = getattr(current, "depeche_replaces", None) or current
+    try:
+        source = inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return None
+    return hashlib.sha1(source.encode()).hexdigest()[:16]
 
 
 def install() -> bool:
-    """Use ``send_heartbeats`` for flow runs in this process; False when this Prefect's
-    heartbeat is not the one it replaces (then Prefect's own stays)."""
-    current = flow_engine._send_heartbeats
+    """Use ``send_heartbeats`` for the flow runs of this process.
+
+    Returns:
+        True when in place; False when this Prefect's heartbeat function is not the one
+        it was written against, which then stays.
+    """
+    current = getattr(flow_engine, "_send_heartbeats", None)
     if getattr(current, "depeche_replaces", None) is not None:
         return True
-    if prefect_source_digest() != PREFECT_SOURCE:
+    if current is None or prefect_source_digest() != PREFECT_SOURCE:
         return False
     send_heartbeats.depeche_replaces = current  # type: ignore[attr-defined]
     flow_engine._send_heartbeats = send_heartbeats

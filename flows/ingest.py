@@ -46,6 +46,7 @@ from tasks.web import (
     skip_fetched,
 )
 
+# Here, not in the CLI: a deployment's flow-run process imports this module, not the CLI.
 heartbeat.install()  # flow runs end when their work does (depeche/heartbeat.py)
 
 

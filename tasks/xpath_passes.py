@@ -32,6 +32,29 @@ SHORTCUTS: ContextVar[bool] = ContextVar("trafilatura_shortcuts", default=False)
 
 Elements = list[etree._Element]
 
+# The regular expressions of trafilatura's predicates, from its own token lists (private
+# names of 2.3.1): a version without them gets no passes, and its own XPaths.
+try:
+    _COMMENTS_ID = re.compile(f"^(?:{xpaths._COMMENTS_ID}|disqus_thread|dsq-comments)")
+    _COMMENTS_CLASS = re.compile(xpaths._COMMENTS_CLASS)
+    _COMMENT_LIST_ID = re.compile(f"^(?:{xpaths._COMMENTS_ID})")
+    _CONSENT = re.compile(xpaths._alt(xpaths._CONSENT_ID_CLASS_TOKENS))
+    _DISCARD_ID = re.compile(
+        xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_ID_TOKENS)
+    )
+    _DISCARD_CLASS = re.compile(
+        xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_CLASS_TOKENS)
+    )
+    _ARTICLE_ID = re.compile(xpaths._alt(xpaths._ARTICLE_CONTENT_ID_TOKENS))
+    _ARTICLE_CLASS = re.compile(xpaths._alt(xpaths._ARTICLE_CONTENT_CLASS_TOKENS))
+    _STORY_ID = re.compile(xpaths._alt(xpaths._STORY_ID_TOKENS))
+    _STORY_CLASS = re.compile(xpaths._alt(xpaths._STORY_CLASS_TOKENS))
+    _MAIN_ID = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_ID_TOKENS))
+    _MAIN_CLASS = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_CLASS_TOKENS))
+    _TOKENS_FOUND = True
+except (AttributeError, TypeError, ValueError, re.error):
+    _TOKENS_FOUND = False
+
 
 def _first(el: etree._Element, a: str, b: str) -> str:
     """XPath ``string(@a|@b)``: the value of whichever attribute the tag gives first."""
@@ -43,12 +66,12 @@ def _first(el: etree._Element, a: str, b: str) -> str:
     return va if el.keys().index(a) < el.keys().index(b) else vb
 
 
-# RAW_TREE_PRUNE_XPATH[0]: infinite-scroll containers, unless they hold the <h1>.
 _SCROLL = re.compile("mvp-post-add-(?:box|wrap)|infinite-?scroll")
 _APPENDED = re.compile("mvp-post-add-(?:box|wrap)")
 
 
 def scroll_containers(tree: etree._Element) -> Elements:
+    """RAW_TREE_PRUNE_XPATH[0]: infinite-scroll containers, unless they hold the <h1>."""
     out = []
     for el in tree.iterdescendants("div", "section", "aside"):
         ident, cls = el.get("id", ""), el.get("class", "")
@@ -63,8 +86,8 @@ def scroll_containers(tree: etree._Element) -> Elements:
     return out
 
 
-# RAW_TREE_PRUNE_XPATH[1]
 def share_buttons(tree: etree._Element) -> Elements:
+    """RAW_TREE_PRUNE_XPATH[1]: Elementor's share-button containers."""
     return [
         el
         for el in tree.iterdescendants("div", "section", "aside")
@@ -72,13 +95,8 @@ def share_buttons(tree: etree._Element) -> Elements:
     ]
 
 
-# REMOVE_COMMENTS_AND_LISTS_XPATH[0]: comment sections, and lists of comments.
-_COMMENTS_ID = re.compile(f"^(?:{xpaths._COMMENTS_ID}|disqus_thread|dsq-comments)")
-_COMMENTS_CLASS = re.compile(xpaths._COMMENTS_CLASS)
-_COMMENT_LIST_ID = re.compile(f"^(?:{xpaths._COMMENTS_ID})")
-
-
 def comment_sections(tree: etree._Element) -> Elements:
+    """REMOVE_COMMENTS_AND_LISTS_XPATH[0]: comment sections, and lists of comments."""
     out = []
     for el in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
         ident, cls = el.get("id", ""), el.get("class", "")
@@ -93,17 +111,8 @@ def comment_sections(tree: etree._Element) -> Elements:
     return out
 
 
-# OVERALL_DISCARD_XPATH[0]: navigation, sharing, newsletters, consent, ads, related links.
-_CONSENT = re.compile(xpaths._alt(xpaths._CONSENT_ID_CLASS_TOKENS))
-_DISCARD_ID = re.compile(
-    xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_ID_TOKENS)
-)
-_DISCARD_CLASS = re.compile(
-    xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_CLASS_TOKENS)
-)
-
-
 def boilerplate_sections(tree: etree._Element) -> Elements:
+    """OVERALL_DISCARD_XPATH[0]: navigation, sharing, newsletters, consent, ads, related."""
     out = []
     for el in tree.iterdescendants("div", "item", "list", "p", "section", "span"):
         if (
@@ -118,7 +127,6 @@ def boilerplate_sections(tree: etree._Element) -> Elements:
     return out
 
 
-# OVERALL_DISCARD_XPATH[1]: hidden elements, comment titles and replies.
 _HIDDEN_ID = re.compile("reader-comments|akismet")
 _HIDDEN_CLASS = re.compile(
     "^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|"
@@ -127,6 +135,7 @@ _HIDDEN_CLASS = re.compile(
 
 
 def hidden_elements(tree: etree._Element) -> Elements:
+    """OVERALL_DISCARD_XPATH[1]: hidden elements, comment titles and replies."""
     out = []
     for el in tree.iterdescendants(etree.Element):
         cls, ident, style = el.get("class"), el.get("id"), el.get("style")
@@ -149,18 +158,12 @@ def hidden_elements(tree: etree._Element) -> Elements:
 
 # BODY_XPATH[0], [2] and [3]: where the main text is, tried in turn (main_extractor).
 _CONTAINERS = ("article", "div", "main", "section")
-_ARTICLE_ID = re.compile(xpaths._alt(xpaths._ARTICLE_CONTENT_ID_TOKENS))
-_ARTICLE_CLASS = re.compile(xpaths._alt(xpaths._ARTICLE_CONTENT_CLASS_TOKENS))
-_STORY_ID = re.compile(xpaths._alt(xpaths._STORY_ID_TOKENS))
 _FULLTEXT = re.compile("fulltext", re.IGNORECASE)
-_STORY_CLASS = re.compile(xpaths._alt(xpaths._STORY_CLASS_TOKENS))
-_MAIN_ID = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_ID_TOKENS))
-_MAIN_CLASS = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_CLASS_TOKENS))
 
 
 def article_bodies(tree: etree._Element) -> Elements:
-    """``.//*[...][1]``: the predicate's ``[1]`` is per parent, so every element that is
-    the first of its siblings to match (in document order)."""
+    """BODY_XPATH[0], ``.//*[...][1]``: the ``[1]`` is per parent, so every element that
+    is the first of its siblings to match (in document order)."""
     out: Elements = []
     parents: set[etree._Element] = set()
     for el in tree.iterdescendants(*_CONTAINERS):
@@ -180,7 +183,7 @@ def article_bodies(tree: etree._Element) -> Elements:
 
 
 def story_body(tree: etree._Element) -> Elements:
-    """``(.//*[...])[1]``: the first match in document order."""
+    """BODY_XPATH[2], ``(.//*[...])[1]``: the first story container in document order."""
     for el in tree.iterdescendants(*_CONTAINERS):
         ident, cls = el.get("id", ""), el.get("class", "")
         if (
@@ -196,7 +199,7 @@ def story_body(tree: etree._Element) -> Elements:
 
 
 def main_content(tree: etree._Element) -> Elements:
-    """``(.//*[...])[1]``: the first match in document order."""
+    """BODY_XPATH[3], ``(.//*[...])[1]``: the first main-content container."""
     for el in tree.iterdescendants(*_CONTAINERS):
         ident, cls = el.get("id", ""), el.get("class", "")
         if (
@@ -222,9 +225,15 @@ class Pass:
         self.function = function
 
     def __call__(self, tree: etree._Element, **variables: object) -> object:
-        if SHORTCUTS.get() and not variables:
+        """The selected elements, as the XPath would return them."""
+        if SHORTCUTS.get() and not variables and isinstance(tree, etree._Element):
             return self.function(tree)
         return self.xpath(tree, **variables)
+
+    def __str__(self) -> str:  # trafilatura logs its expressions
+        return self.path
+
+    __repr__ = __str__
 
 
 #: (list in trafilatura.xpaths, index) -> (sha1 of the XPath text of 2.3.1, its pass)
@@ -245,15 +254,22 @@ def _digest(path: str) -> str:
 
 
 def install() -> list[Pass]:
-    """Put the passes in trafilatura's XPath lists (in place: every module that imported a
-    list sees them), where the expression is the one written for; the passes in place."""
+    """Put the passes in trafilatura's XPath lists, in place, so that every trafilatura
+    module that imported a list sees them.
+
+    Returns:
+        The passes in place: one per expression whose text is the one its pass was
+        written for; none when trafilatura's token lists are not there.
+    """
+    if not _TOKENS_FOUND:
+        return []
     installed = []
     for (name, index), (digest, function) in PASSES.items():
-        entries = getattr(xpaths, name)
-        entry = entries[index]
+        entries = getattr(xpaths, name, None)
+        entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
         if isinstance(entry, Pass):
             installed.append(entry)
-        elif _digest(entry.path) == digest:
-            entries[index] = Pass(entry, function)
-            installed.append(entries[index])
+        elif isinstance(entry, etree.XPath) and _digest(entry.path) == digest:
+            entries[index] = Pass(entry, function)  # type: ignore[index]
+            installed.append(entries[index])  # type: ignore[index]
     return installed

@@ -376,21 +376,62 @@ def test_a_flow_run_ends_with_its_work_and_keeps_its_heartbeat(
     emit = FlowRunEngine._emit_flow_run_heartbeat
 
     def recorded(engine, *args):  # type: ignore[no-untyped-def]
+        emitted = emit(engine, *args)
         beats.append(threading.current_thread())
-        return emit(engine, *args)
+        return emitted
 
     monkeypatch.setattr(FlowRunEngine, "_emit_flow_run_heartbeat", recorded)
     ended: list[float] = []
 
     @flow(name="quick")
     def quick() -> None:
-        time.sleep(0.2)  # the first beat is out, its thread asleep
+        deadline = time.monotonic() + 30
+        while not beats and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)  # the first beat is out, its thread waiting for the next
         ended.append(time.monotonic())
 
     quick()
     after = time.monotonic() - ended[0]
     assert beats and beats[0] is not threading.current_thread()  # it still beats
     assert not beats[0].is_alive()  # and the beating thread is gone with the run
-    # Prefect's own loop is joined at its next whole second: 0.83 s after this flow's work
-    # (measured); here 0.02 s, the run's final state sent to the API.
+    # Prefect's own loop is joined at its next whole second, most of a second after this
+    # flow's work (0.83 s measured); here what is left is sending the final state (0.02 s).
     assert after < 0.5, after
+
+
+def test_heartbeats_keep_their_interval_and_stop_with_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """depeche/heartbeat.py beats at the engine's interval while the run lasts, then stops
+    at once: none after the run, and no wait for the next one."""
+    import itertools
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from prefect import flow_engine
+
+    from depeche.heartbeat import send_heartbeats
+
+    monkeypatch.setattr(flow_engine, "MINIMUM_HEARTBEAT_INTERVAL", 0)
+    beats: list[float] = []
+    engine = SimpleNamespace(  # Prefect's engine, as the heartbeat uses it
+        heartbeat_seconds=0.2,
+        flow_run=None,
+        logger=SimpleNamespace(debug=lambda *a, **k: None),
+        _build_heartbeat_event_template=lambda: ({}, []),
+        _emit_flow_run_heartbeat=lambda resource, related: beats.append(time.monotonic()),
+    )
+    threads = set(threading.enumerate())
+    with send_heartbeats(engine):
+        time.sleep(1.0)
+        left = time.monotonic()
+    stopped = time.monotonic() - left
+    count = len(beats)
+    time.sleep(0.2)
+    assert count >= 3  # one at the start, then one every 0.2 s (fewer on a busy machine)
+    assert all(b >= a + 0.19 for a, b in itertools.pairwise(beats))  # and never faster
+    assert len(beats) == count  # none after the run
+    assert stopped < 0.1  # under half an interval: the thread did not sleep it out
+    assert set(threading.enumerate()) == threads
