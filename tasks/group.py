@@ -41,7 +41,7 @@ from tasks.lsh import (
     BANDS,
     band_keys,
     bigrams,
-    bigrams_and_keys,
+    bigrams_and_keys_of,
     containment,
     hashed_jaccard,
     shingle_hashes,
@@ -111,9 +111,39 @@ def _bands_frame(ids: list[tuple], keys, columns: list[str]) -> pd.DataFrame:  #
     return frame
 
 
-def _cluster_paragraphs(
-    con: duckdb.DuckDBPyConnection, chunk: list[str], dirty: list[tuple]
-) -> int:
+#: A chunk's body paragraphs (article id, position, text, folded words).
+BodyRows = list[tuple[str, int, str, list[str]]]
+
+
+def _chunk_words(
+    con: duckdb.DuckDBPyConnection, chunk: list[str]
+) -> tuple[BodyRows, dict[str, list[str]]]:
+    """The chunk's body paragraphs with their words, and each article's words, folded once.
+
+    An article's text is its paragraphs joined by blank lines (``Document.body_text``),
+    and no word spans a blank line, so its words are its paragraphs' words in order: the
+    same list ``words(text)`` gives, without folding the text a second time.
+    """
+    body: BodyRows = []
+    articles: dict[str, list[str]] = {}
+    for a, p, kind, t in _select(con, "group_chunk_paragraphs"):
+        w = words(t)
+        articles.setdefault(a, []).extend(w)
+        if kind == "body":
+            body.append((a, p, t, w))
+    missing = [a for a in chunk if a not in articles]  # none: every article has paragraphs
+    if missing:
+        _register_ids(con, "missing", "article_id", missing)
+        for a, t in con.execute(
+            "SELECT article_id, text FROM articles WHERE article_id IN "
+            "(SELECT article_id FROM missing)"
+        ).fetchall():
+            articles[a] = words(t)
+        con.unregister("missing")
+    return body, articles
+
+
+def _cluster_paragraphs(con: duckdb.DuckDBPyConnection, rows: BodyRows, dirty: list[tuple]) -> int:
     """Band the chunk's paragraphs, check their candidates, write the clusters they join.
 
     Clusters are connected components of checked pairs. A cluster already stored stands
@@ -123,9 +153,9 @@ def _cluster_paragraphs(
     clusters that merge, or get an older origin, are read whole and rewritten. The rows
     are the ones a rebuild of every touched cluster would give.
     """
-    rows = _select(con, "group_chunk_paragraphs")
-    kept = [(a, p, t) for a, p, t in rows if eligible(t)]
-    grams_and_keys = [bigrams_and_keys(t) for _, _, t in kept]
+    eligible_rows = [row for row in rows if eligible(row[2])]
+    kept = [(a, p, t) for a, p, t, _ in eligible_rows]
+    grams_and_keys = [bigrams_and_keys_of(w) for _, _, _, w in eligible_rows]
     grams_of: dict[tuple[str, int], frozenset[str]] = {
         (a, p): grams for (a, p, _), (grams, _) in zip(kept, grams_and_keys, strict=True)
     }
@@ -220,24 +250,25 @@ def _cluster_paragraphs(
     return int(frame["cluster_id"].nunique()) if len(frame) else 0
 
 
-def _near_duplicates(con: duckdb.DuckDBPyConnection, chunk: list[str], cache: dict) -> int:
-    """Band the chunk's articles and link those close to an article seen before or with.
+def _near_duplicates(
+    con: duckdb.DuckDBPyConnection, article_words: dict[str, list[str]], cache: dict
+) -> int:
+    """Band the chunk's articles (their folded words, by id) and link those close to an
+    article seen before or with.
 
     Shingles are kept as hashes (``tasks.lsh.shingle_hashes``) in ``cache``, from one
     chunk to the next: an article is compared with many others (all its republications)
-    and its text is read and cut into shingles once per run.
+    and cut into shingles once per run.
     """
-    texts = con.execute(
-        "SELECT article_id, text FROM articles WHERE article_id IN (SELECT article_id FROM chunk)"
-    ).fetchall()
-    folded = [words(t) for _, t in texts]
+    ids = list(article_words)
+    folded = [article_words[a] for a in ids]
     keys = band_keys([shingle_keys_of(w) for w in folded], sample=ARTICLE_SAMPLE)
-    bands = _bands_frame([(a,) for a, _ in texts], keys, ["article_id"])
+    bands = _bands_frame([(a,) for a in ids], keys, ["article_id"])
     if len(bands):
         _register(con, "new_bands", bands)
         con.execute("INSERT INTO article_bands BY NAME SELECT * FROM new_bands")
         con.unregister("new_bands")
-    for (a, _), w in zip(texts, folded, strict=True):
+    for a, w in zip(ids, folded, strict=True):
         cache[a] = shingle_hashes_of(w)
     pairs = _select(con, "group_article_candidates")
     missing = sorted({x for p in pairs for x in p[:2] if x not in cache})
@@ -371,8 +402,9 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
             chunk = pending[start : start + CHUNK]
             _register_ids(con, "chunk", "article_id", chunk)
             with _collector_paused():
-                stats.clusters += _cluster_paragraphs(con, chunk, dirty if start == 0 else [])
-                stats.near_duplicates += _near_duplicates(con, chunk, shingle_cache)
+                body, article_words = _chunk_words(con, chunk)
+                stats.clusters += _cluster_paragraphs(con, body, dirty if start == 0 else [])
+                stats.near_duplicates += _near_duplicates(con, article_words, shingle_cache)
                 new = _stories(con, window_days, started) | (left if start == 0 else set())
             touched |= new
             if new:

@@ -58,7 +58,12 @@ def bigrams(text: str) -> frozenset[str]:
 
 def bigrams_and_keys(text: str) -> tuple[frozenset[str], list[str]]:
     """``bigrams(text)`` and their ``signature_keys``, from one pass over the words."""
-    grams, keys = _grams_and_keys(words(text), 2)
+    return bigrams_and_keys_of(words(text))
+
+
+def bigrams_and_keys_of(w: list[str]) -> tuple[frozenset[str], list[str]]:
+    """``bigrams_and_keys`` of a list of folded words."""
+    grams, keys = _grams_and_keys(w, 2)
     return frozenset(grams), keys
 
 

@@ -337,3 +337,28 @@ def test_one_pass_word_helpers_give_what_the_folded_text_gives() -> None:
         band_keys([bigrams_and_keys(t)[1] for t in texts])
         == band_keys([signature_keys(g) for g in grams])
     ).all()
+    # An article's words are its paragraphs' words in order (grouping folds each paragraph
+    # once, for both): its text is the paragraphs joined by blank lines.
+    paragraphs = texts[4:]
+    assert fold_words("\n\n".join(paragraphs)) == [w for p in paragraphs for w in fold_words(p)]
+
+
+def test_grouping_folds_articles_from_their_paragraphs(seed_copy: Path, tmp_path: Path) -> None:
+    """The articles' words grouping builds from their paragraphs are the words of the
+    articles' stored text, on a real run's warehouse."""
+    import pandas as pd
+
+    from tasks.group import _chunk_words
+    from tasks.load import connect
+    from tasks.lsh import words
+
+    warehouse = tmp_path / "w.duckdb"
+    _ingest([seed_copy], warehouse)
+    with connect(warehouse) as con:
+        ids = [a for (a,) in con.execute("SELECT article_id FROM articles").fetchall()]
+        con.register("chunk", pd.DataFrame({"article_id": ids}))
+        body, article_words = _chunk_words(con, ids)
+        texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
+        kinds = con.execute("SELECT count(*) FROM paragraphs WHERE kind = 'body'").fetchone()
+    assert len(ids) == 5 and len(body) == kinds[0]
+    assert article_words == {a: words(texts[a]) for a in ids}

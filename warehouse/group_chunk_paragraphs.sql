@@ -1,5 +1,6 @@
--- Body paragraphs of the articles being grouped (registered as `chunk`).
-SELECT p.article_id, p.position, p.text
+-- Every paragraph of the articles being grouped (registered as `chunk`), in order: the
+-- body ones are clustered, and all of them together are the article's text.
+SELECT p.article_id, p.position, p.kind, p.text
 FROM paragraphs p
-WHERE p.kind = 'body' AND p.article_id IN (SELECT article_id FROM chunk)
+WHERE p.article_id IN (SELECT article_id FROM chunk)
 ORDER BY p.article_id, p.position;
