@@ -132,15 +132,23 @@ def _chunk_words(
         if kind == "body":
             body.append((a, p, t, w))
     missing = [a for a in chunk if a not in articles]  # none: every article has paragraphs
-    if missing:
-        _register_ids(con, "missing", "article_id", missing)
-        for a, t in con.execute(
-            "SELECT article_id, text FROM articles WHERE article_id IN "
-            "(SELECT article_id FROM missing)"
-        ).fetchall():
-            articles[a] = words(t)
-        con.unregister("missing")
+    for a, t in _article_texts(con, missing):
+        articles[a] = words(t)
     return body, articles
+
+
+def _article_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[tuple[str, str]]:
+    """(article id, stored text) of these articles."""
+    if not ids:
+        return []
+    _register_ids(con, "texts_of", "article_id", ids)
+    try:
+        return con.execute(
+            "SELECT article_id, text FROM articles WHERE article_id IN "
+            "(SELECT article_id FROM texts_of)"
+        ).fetchall()
+    finally:
+        con.unregister("texts_of")
 
 
 def _cluster_paragraphs(con: duckdb.DuckDBPyConnection, rows: BodyRows, dirty: list[tuple]) -> int:
@@ -272,14 +280,8 @@ def _near_duplicates(
         cache[a] = shingle_hashes_of(w)
     pairs = _select(con, "group_article_candidates")
     missing = sorted({x for p in pairs for x in p[:2] if x not in cache})
-    if missing:
-        _register_ids(con, "missing", "article_id", missing)
-        for a, t in con.execute(
-            "SELECT article_id, text FROM articles WHERE article_id IN "
-            "(SELECT article_id FROM missing)"
-        ).fetchall():
-            cache[a] = shingle_hashes(t)
-        con.unregister("missing")
+    for a, t in _article_texts(con, missing):
+        cache[a] = shingle_hashes(t)
     links = {}
     for a, b, seen_a, seen_b in pairs:
         later, earlier = (a, b) if (seen_a, a) > (seen_b, b) else (b, a)
