@@ -69,11 +69,9 @@ def send_heartbeats(engine: Any, join_on_exit: bool = True) -> Generator[None, N
         engine.logger.debug("Stopped flow run heartbeat context")
 
 
-def prefect_source_digest() -> str | None:
-    """The digest of the heartbeat function Prefect would use (None: its source cannot
-    be read, as in an install without source files)."""
-    current = getattr(flow_engine, "_send_heartbeats", None)
-    function = getattr(current, "depeche_replaces", None) or current
+def _source_digest(function: object) -> str | None:
+    """The digest of a function's source (None: it cannot be read, as in an install
+    without source files)."""
     try:
         source = inspect.getsource(function)  # type: ignore[arg-type]
     except (OSError, TypeError):
@@ -89,10 +87,9 @@ def install() -> bool:
         it was written against, which then stays.
     """
     current = getattr(flow_engine, "_send_heartbeats", None)
-    if getattr(current, "depeche_replaces", None) is not None:
+    if current is send_heartbeats:
         return True
-    if current is None or prefect_source_digest() != PREFECT_SOURCE:
+    if current is None or _source_digest(current) != PREFECT_SOURCE:
         return False
-    send_heartbeats.depeche_replaces = current  # type: ignore[attr-defined]
     flow_engine._send_heartbeats = send_heartbeats
     return True

@@ -268,15 +268,13 @@ def _near_duplicates(
     chunk to the next: an article is compared with many others (all its republications)
     and cut into shingles once per run.
     """
-    ids = list(article_words)
-    folded = [article_words[a] for a in ids]
-    keys = band_keys([shingle_keys_of(w) for w in folded], sample=ARTICLE_SAMPLE)
-    bands = _bands_frame([(a,) for a in ids], keys, ["article_id"])
+    keys = band_keys([shingle_keys_of(w) for w in article_words.values()], sample=ARTICLE_SAMPLE)
+    bands = _bands_frame([(a,) for a in article_words], keys, ["article_id"])
     if len(bands):
         _register(con, "new_bands", bands)
         con.execute("INSERT INTO article_bands BY NAME SELECT * FROM new_bands")
         con.unregister("new_bands")
-    for a, w in zip(ids, folded, strict=True):
+    for a, w in article_words.items():
         cache[a] = shingle_hashes_of(w)
     pairs = _select(con, "group_article_candidates")
     missing = sorted({x for p in pairs for x in p[:2] if x not in cache})

@@ -63,7 +63,8 @@ def _first(el: etree._Element, a: str, b: str) -> str:
         return vb or ""
     if vb is None:
         return va
-    return va if el.keys().index(a) < el.keys().index(b) else vb
+    keys = el.keys()
+    return va if keys.index(a) < keys.index(b) else vb
 
 
 _SCROLL = re.compile("mvp-post-add-(?:box|wrap)|infinite-?scroll")
