@@ -258,6 +258,7 @@ def transform_alone(corpus: Path, workers: int) -> dict[str, float]:
         model=settings.spacy_model,
         languages=settings.ner_languages,
         workers=workers,
+        cache=settings.cache_dir,
     )
     stop_workers()  # joined, so that their CPU time is counted
     wall = time.perf_counter() - started

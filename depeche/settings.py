@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +29,19 @@ PIPELINE_VERSION = "3"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "depeche.duckdb"
 DEFAULT_SOURCES = REPO_ROOT / "seeds"
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/depeche``, by default ``~/.cache/depeche``."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory: a service account
+            import tempfile
+
+            base = tempfile.gettempdir()
+    return Path(base) / "depeche"
 
 
 class Settings(BaseSettings):
@@ -84,6 +97,17 @@ class Settings(BaseSettings):
     ner_languages: tuple[str, ...] = Field(
         ("fr",), description="Languages the NER model is run on; others are skipped, with why."
     )
+    cache_dir: Path | None = Field(
+        default_factory=user_cache_dir,
+        description="Where a machine keeps what every run would otherwise compute again "
+        "(the spaCy tokenizer's compiled patterns, 1.3 MB); empty keeps nothing.",
+    )
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        """``DEPECHE_CACHE_DIR=`` turns the cache off (an empty path would mean here)."""
+        return None if isinstance(value, str) and not value.strip() else value
     # Web sources (tasks/fetch.py).
     urls: list[str] = Field(
         default_factory=list, description="Article, feed or sitemap URLs to ingest."

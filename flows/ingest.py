@@ -78,6 +78,7 @@ def _submit(
         languages=settings.ner_languages,
         workers=workers_for(documents, runner.task_workers),
         known=known,
+        cache=settings.cache_dir,
     )
 
 

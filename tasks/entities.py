@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -19,6 +20,7 @@ from depeche.errors import ModelMissing
 from tasks.documents import Document, Mention
 from tasks.linking import Known, Resolver, link_within, refine
 from tasks.normalise import ner_input, ner_view
+from tasks.pattern_cache import cached_compiles
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -27,9 +29,16 @@ LABELS = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC
 _NOT_NEEDED = ["morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter", "tagger"]
 
 
+def load_model(name: str, cache: Path | None = None) -> Language:
+    """Load the spaCy model once per process, with only the pipes NER needs; with a
+    ``cache`` folder, the tokenizer's large patterns compile once per machine
+    (``tasks.pattern_cache``)."""
+    with cached_compiles(cache):
+        return _load_model(name)
+
+
 @lru_cache(maxsize=2)
-def load_model(name: str) -> Language:
-    """Load the spaCy model once per process, with only the pipes NER needs."""
+def _load_model(name: str) -> Language:
     import spacy
 
     try:

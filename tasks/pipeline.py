@@ -38,8 +38,10 @@ def transform_chunk(
     model: str,
     languages: tuple[str, ...],
     known: dict[str, str] | None = None,
+    cache: Path | None = None,
 ) -> Transformed:
-    """Run every CPU stage over a few files; pure apart from reading them.
+    """Run every CPU stage over a few files; pure apart from reading them (and the
+    model's compiled patterns in the ``cache`` folder, see ``tasks.entities.load_model``).
 
     ``known`` maps article ids to the raw hash already loaded: a file whose bytes match is
     counted as unchanged and goes no further.
@@ -84,7 +86,7 @@ def transform_chunk(
         doc.ner_status = ner_status(doc.language, languages)
     todo = [d for d in out.documents if d.ner_status == "done"]
     if todo:
-        find_mentions(todo, load_model(model))
+        find_mentions(todo, load_model(model, cache))
     t1 = clock()
     out.seconds["entities"] += t1 - t0
     for doc in out.documents:

@@ -92,6 +92,7 @@ def transform_paths(
     workers: int,
     known: dict[str, str] | None = None,
     chunk_size: int = 8,
+    cache: Path | None = None,
 ) -> Transformed:
     """Transform files in order, in worker processes when there are enough of them."""
     # Imported here: the stages (trafilatura, htmldate, ...) are the workers' business; a
@@ -102,13 +103,13 @@ def transform_paths(
     if workers <= 1:
         # Two batches may be in flight in two threads; one spaCy model is not to be shared.
         with _INLINE_LOCK:
-            result.merge(transform_chunk(paths, max_bytes, model, languages, known))
+            result.merge(transform_chunk(paths, max_bytes, model, languages, known, cache))
         return result
     chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]
     pool = _pool(workers)
     known = known or {}
     futures = [
-        pool.submit(transform_chunk, c, max_bytes, model, languages, _known_for(c, known))
+        pool.submit(transform_chunk, c, max_bytes, model, languages, _known_for(c, known), cache)
         for c in chunks
     ]
     for future in futures:
@@ -124,6 +125,7 @@ def transform_batch(
     languages: tuple[str, ...],
     workers: int,
     known: dict[str, str],
+    cache: Path | None = None,
 ) -> Transformed:
     """Read (or take fetched pages), extract, clean, normalise, segment and tag a batch."""
     logger = get_run_logger()
@@ -136,6 +138,7 @@ def transform_batch(
         languages=languages,
         workers=workers,
         known=known,
+        cache=cache,
     )
     if fetched is not None:
         result.rejects = fetched.rejects + result.rejects

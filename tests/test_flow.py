@@ -217,10 +217,14 @@ def test_worker_processes_give_the_same_warehouse_as_one_process(tmp_path: Path)
     # goes through the worker pool (several chunks each).
     corpus = _corpus(tmp_path / "corpus", copies=12)
     one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    cache = tmp_path / "cache"
     s1 = _ingest([corpus], one, workers=1, batch_size=10)
-    s2 = _ingest([corpus], two, workers=2, batch_size=10)
+    s2 = _ingest([corpus], two, workers=2, batch_size=10, cache_dir=cache)
     assert (s1.articles_new, s2.articles_new, s2.rejects) == (72, 72, 0)
     assert _snapshot(one) == _snapshot(two)
+    # The workers (fresh processes) compiled the tokenizer's large pattern into the
+    # settings' cache folder, for the next run's workers (tasks/pattern_cache.py).
+    assert [p.suffix for p in cache.iterdir()] == [".sre"]
 
 
 def test_the_flow_process_leaves_extraction_and_ner_to_the_workers() -> None:

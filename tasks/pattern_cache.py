@@ -1,0 +1,174 @@
+"""Large compiled regular expressions kept on disk, for the spaCy model's load.
+
+spaCy's French tokenizer matches its exceptions ("aujourd'hui", "Saint-Étienne",
+"c'est-à-dire", ...) with one pattern of 1.45 million characters, which Python's ``re``
+takes about 2.5 s to compile: 70 % of the model's load, in every worker of every run.
+What ``re`` compiles it to (the SRE program, a list of integers) is the same every time
+for one Python, so it is kept in a cache folder and handed back to ``_sre`` the next
+time, which builds the same pattern object in a few milliseconds.
+
+Only patterns of at least ``MIN_CHARS`` characters compiled inside ``cached_compiles``
+are kept. A cache file is named after the pattern, its flags, the Python version and
+the SRE magic number, and holds the pattern's digest and the program's checksum, both
+checked on reading (and CPython validates a program it is handed): a damaged file is
+compiled as usual and written again. A cache that cannot be
+read or written costs nothing but the time saved.
+
+Installed only over the exact ``re._compiler.compile`` it was written against (Python
+3.11's, by source digest): another Python compiles as usual, and
+tests/test_pattern_cache.py says when that happens.
+"""
+
+from __future__ import annotations
+
+import _sre  # type: ignore[import-not-found]
+import contextvars
+import hashlib
+import inspect
+import logging
+import marshal
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from re import _compiler, _parser  # type: ignore[attr-defined]
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+#: Patterns shorter than this compile in milliseconds: not worth a file.
+MIN_CHARS = 100_000
+#: sha1 of ``inspect.getsource(re._compiler.compile)`` in CPython 3.11.
+COMPILE_SOURCE = "2479cab395f6f5a9"
+_FORMAT = 1
+
+_CACHE_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "depeche_pattern_cache", default=None
+)
+_original = _compiler.compile
+_installed = False
+_install_lock = threading.Lock()
+
+
+def _source_digest(function: Any) -> str | None:
+    try:
+        return hashlib.sha1(inspect.getsource(function).encode()).hexdigest()[:16]
+    except (OSError, TypeError):
+        return None
+
+
+def _tag() -> str:
+    """What a compiled program depends on besides the pattern: Python and SRE versions."""
+    return f"py{sys.hexversion:x}-sre{_sre.MAGIC}-{_sre.CODESIZE}"
+
+
+def _digest(pattern: str, flags: int) -> str:
+    return hashlib.sha256(f"{flags}\0{pattern}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cache_file(folder: Path, pattern: str, flags: int) -> Path:
+    """Where the compiled program of ``pattern`` is kept in ``folder``."""
+    return folder / f"{_digest(pattern, flags)[:32]}-{_tag()}.sre"
+
+
+def _read(path: Path, pattern: str, flags: int) -> Any | None:
+    """The pattern object from its cache file; None when there is no usable file."""
+    try:
+        fmt, tag, digest, payload, checksum = marshal.loads(path.read_bytes())
+        if (fmt, tag, digest) != (_FORMAT, _tag(), _digest(pattern, flags)):
+            return None
+        if hashlib.sha256(payload).hexdigest() != checksum:
+            raise ValueError("checksum mismatch")
+        final_flags, code, groups, groupindex, indexgroup = marshal.loads(payload)
+        return _sre.compile(pattern, final_flags, code, groups, groupindex, indexgroup)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, EOFError, RuntimeError) as exc:
+        logger.debug("%s: unusable compiled pattern (%s), compiling again", path, exc)
+        return None
+
+
+def _write(path: Path, stored: tuple) -> None:
+    """Write the cache file atomically: two processes compiling at once both succeed."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(marshal.dumps(stored))
+        os.replace(temporary, path)
+    except (OSError, ValueError) as exc:
+        logger.debug("%s: compiled pattern not kept (%s)", path, exc)
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
+
+
+def _compile(p: Any, flags: int = 0) -> Any:
+    """``re._compiler.compile``, through the cache for a large pattern inside
+    ``cached_compiles``; the same steps as Python's own otherwise."""
+    folder = _CACHE_DIR.get()
+    if (
+        folder is None
+        or not isinstance(p, str)
+        or len(p) < MIN_CHARS
+        or flags & _compiler.SRE_FLAG_DEBUG
+    ):
+        return _original(p, flags)
+    path = cache_file(folder, p, flags)
+    found = _read(path, p, flags)
+    if found is not None:
+        return found
+    # Python 3.11's re._compiler.compile, step by step, keeping the program it builds.
+    parsed = _parser.parse(p, flags)
+    code = _compiler._code(parsed, flags)
+    groupindex = parsed.state.groupdict
+    indexgroup = [None] * parsed.state.groups
+    for k, i in groupindex.items():
+        indexgroup[i] = k
+    final_flags = int(flags | parsed.state.flags)
+    groups = parsed.state.groups - 1
+    compiled = _sre.compile(p, final_flags, code, groups, groupindex, tuple(indexgroup))
+    payload = marshal.dumps(
+        (final_flags, [int(c) for c in code], groups, dict(groupindex), tuple(indexgroup))
+    )
+    stored = (
+        _FORMAT,
+        _tag(),
+        _digest(p, flags),
+        payload,
+        hashlib.sha256(payload).hexdigest(),
+    )
+    _write(path, stored)
+    return compiled
+
+
+def install() -> bool:
+    """Put ``_compile`` in place of ``re._compiler.compile``, once; False when this
+    Python's compile is not the one it was written against."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return True
+        if _source_digest(_original) != COMPILE_SOURCE:
+            return False
+        _compiler.compile = _compile
+        _installed = True
+        return True
+
+
+@contextmanager
+def cached_compiles(folder: Path | None) -> Iterator[bool]:
+    """Within the block, large patterns compiled by this thread come from (and go to)
+    ``folder``; None caches nothing. Yields whether the cache is in use."""
+    if folder is None or not install():
+        yield False
+        return
+    token = _CACHE_DIR.set(folder)
+    try:
+        yield True
+    finally:
+        _CACHE_DIR.reset(token)
