@@ -32,6 +32,7 @@ def test_throughput_benchmark_smoke() -> None:
         "depeche stages alone",
         "ratio depeche/baseline",
         "CPU seconds: depeche",
+        "spaCy model load in a fresh process",
         "Unchanged rerun",
         "Peak RSS of the process tree",
         "Unchanged rerun at",
