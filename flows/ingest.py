@@ -207,7 +207,10 @@ def _index_group_finish(settings: Settings, summary: RunSummary) -> RunSummary:
     """The search index (DuckDB's work, in a thread) while this thread groups (wiring)."""
     with held_open(settings.warehouse):  # the two threads share one DuckDB instance
         index = search_index_task.submit(settings.warehouse, summary.changed)
-        summary.stories = group_task(settings.warehouse, settings.story_window_days).stories
+        # With more than one core, a helper process prepares each next chunk's texts.
+        summary.stories = group_task(
+            settings.warehouse, settings.story_window_days, settings.workers > 1
+        ).stories
         index.result()
     return finish_run(summary)
 
@@ -243,4 +246,4 @@ def reprocess(settings: Settings) -> RunSummary:
 def regroup(settings: Settings) -> GroupStats:
     """Forget all grouping and group the whole warehouse again (ingest groups new articles
     itself; this is for a changed threshold or window)."""
-    return regroup_task(settings.warehouse, settings.story_window_days)
+    return regroup_task(settings.warehouse, settings.story_window_days, settings.workers > 1)

@@ -7,13 +7,20 @@ LSH band keys are stored, candidates come from one join on those keys, each cand
 is checked exactly (``tasks.clusters``), and stories are extended in time order
 (``tasks.stories``). ``regroup`` forgets everything and groups the whole warehouse again
 the same way.
+
+What a chunk's texts give by themselves (folded words, bigrams, band keys, shingle
+hashes: ``tasks.features``) is computed for the next chunk in a helper process while
+this one is checked and its stories extended, when the run has more than one core.
 """
 
 from __future__ import annotations
 
 import gc
 import itertools
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,29 +40,17 @@ from tasks.clusters import (
     Forest,
     Para,
     cluster_rows,
-    eligible,
     member_row,
 )
+from tasks.features import ChunkFeatures, ParagraphRows, chunk_features
 from tasks.load import LOAD_TIMEOUT, MEMORY_LIMIT, _arrow, connect, run_script
-from tasks.lsh import (
-    BANDS,
-    band_keys,
-    bigrams,
-    bigrams_and_keys_of,
-    containment,
-    hashed_jaccard,
-    shingle_hashes,
-    shingle_hashes_of,
-    shingle_keys_of,
-    words,
-)
+from tasks.lsh import BANDS, bigrams, containment, hashed_jaccard, shingle_hashes
 from tasks.stories import ArticleProfile, StoryState, assign, idf
+from tasks.workers import init_worker
 
 #: Jaccard of word 3-shingles at or above which two articles are near-duplicates
 #: (measured on labelled pairs, README "Duplicates").
 NEAR_DUPLICATE = 0.3
-#: One article shingle in this many enters its signature (see tasks.lsh.band_keys).
-ARTICLE_SAMPLE = 4
 #: Articles grouped per pass (and per transaction): bounds memory whatever the size of
 #: a run.
 CHUNK = 500
@@ -111,30 +106,18 @@ def _bands_frame(ids: list[tuple], keys, columns: list[str]) -> pd.DataFrame:  #
     return frame
 
 
-#: A chunk's body paragraphs (article id, position, text, folded words).
-BodyRows = list[tuple[str, int, str, list[str]]]
-
-
-def _chunk_words(
+def _read_chunk(
     con: duckdb.DuckDBPyConnection, chunk: list[str]
-) -> tuple[BodyRows, dict[str, list[str]]]:
-    """The chunk's body paragraphs with their words, and each article's words, folded once.
-
-    An article's text is its paragraphs joined by blank lines (``Document.body_text``),
-    and no word spans a blank line, so its words are its paragraphs' words in order: the
-    same list ``words(text)`` gives, without folding the text a second time.
-    """
-    body: BodyRows = []
-    articles: dict[str, list[str]] = {}
-    for a, p, kind, t in _select(con, "group_chunk_paragraphs"):
-        w = words(t)
-        articles.setdefault(a, []).extend(w)
-        if kind == "body":
-            body.append((a, p, t, w))
-    missing = [a for a in chunk if a not in articles]  # none: every article has paragraphs
-    for a, t in _article_texts(con, missing):
-        articles[a] = words(t)
-    return body, articles
+) -> tuple[ParagraphRows, list[tuple[str, str]]]:
+    """What ``chunk_features`` needs of these articles: their paragraphs in order, and
+    the stored text of any article without paragraphs (none, as loaded)."""
+    _register_ids(con, "reading", "article_id", chunk)
+    try:
+        rows = _select(con, "group_chunk_paragraphs")
+    finally:
+        con.unregister("reading")
+    read = {a for a, _, _, _ in rows}
+    return rows, _article_texts(con, [a for a in chunk if a not in read])
 
 
 def _article_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[tuple[str, str]]:
@@ -151,8 +134,11 @@ def _article_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[tuple
         con.unregister("texts_of")
 
 
-def _cluster_paragraphs(con: duckdb.DuckDBPyConnection, rows: BodyRows, dirty: list[tuple]) -> int:
-    """Band the chunk's paragraphs, check their candidates, write the clusters they join.
+def _cluster_paragraphs(
+    con: duckdb.DuckDBPyConnection, features: ChunkFeatures, dirty: list[tuple]
+) -> int:
+    """Store the chunk's paragraph bands, check their candidates, write the clusters they
+    join.
 
     Clusters are connected components of checked pairs. A cluster already stored stands
     in the graph as one node (its members are connected by construction), a candidate
@@ -161,14 +147,13 @@ def _cluster_paragraphs(con: duckdb.DuckDBPyConnection, rows: BodyRows, dirty: l
     clusters that merge, or get an older origin, are read whole and rewritten. The rows
     are the ones a rebuild of every touched cluster would give.
     """
-    eligible_rows = [row for row in rows if eligible(row[2])]
-    kept = [(a, p, t) for a, p, t, _ in eligible_rows]
-    grams_and_keys = [bigrams_and_keys_of(w) for _, _, _, w in eligible_rows]
+    kept = features.paragraphs
     grams_of: dict[tuple[str, int], frozenset[str]] = {
-        (a, p): grams for (a, p, _), (grams, _) in zip(kept, grams_and_keys, strict=True)
+        (a, p): grams for (a, p, _), grams in zip(kept, features.grams, strict=True)
     }
-    keys = band_keys([k for _, k in grams_and_keys])  # = keys_of(grams), in one pass
-    bands = _bands_frame([(a, p) for a, p, _ in kept], keys, ["article_id", "position"])
+    bands = _bands_frame(
+        [(a, p) for a, p, _ in kept], features.paragraph_keys, ["article_id", "position"]
+    )
     if len(bands):
         _register(con, "new_bands", bands)
         con.execute("INSERT INTO paragraph_bands BY NAME SELECT * FROM new_bands")
@@ -258,24 +243,20 @@ def _cluster_paragraphs(con: duckdb.DuckDBPyConnection, rows: BodyRows, dirty: l
     return int(frame["cluster_id"].nunique()) if len(frame) else 0
 
 
-def _near_duplicates(
-    con: duckdb.DuckDBPyConnection, article_words: dict[str, list[str]], cache: dict
-) -> int:
-    """Band the chunk's articles (their folded words, by id) and link those close to an
-    article seen before or with.
+def _near_duplicates(con: duckdb.DuckDBPyConnection, features: ChunkFeatures, cache: dict) -> int:
+    """Store the chunk's article bands and link the articles close to one seen before or
+    with.
 
     Shingles are kept as hashes (``tasks.lsh.shingle_hashes``) in ``cache``, from one
     chunk to the next: an article is compared with many others (all its republications)
     and cut into shingles once per run.
     """
-    keys = band_keys([shingle_keys_of(w) for w in article_words.values()], sample=ARTICLE_SAMPLE)
-    bands = _bands_frame([(a,) for a in article_words], keys, ["article_id"])
+    bands = _bands_frame([(a,) for a in features.articles], features.article_keys, ["article_id"])
     if len(bands):
         _register(con, "new_bands", bands)
         con.execute("INSERT INTO article_bands BY NAME SELECT * FROM new_bands")
         con.unregister("new_bands")
-    for a, w in article_words.items():
-        cache[a] = shingle_hashes_of(w)
+    cache.update(zip(features.articles, features.hashes, strict=True))
     pairs = _select(con, "group_article_candidates")
     missing = sorted({x for p in pairs for x in p[:2] if x not in cache})
     for a, t in _article_texts(con, missing):
@@ -381,8 +362,60 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def group(warehouse: Path, window_days: int = 7) -> GroupStats:
-    """Group every article not grouped in its current version; see the module doc."""
+@contextmanager
+def _helper_process(wanted: bool) -> Iterator[ProcessPoolExecutor | None]:
+    """One spawned process for ``chunk_features``, or None."""
+    if not wanted:
+        yield None
+        return
+    helper = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
+    )
+    try:
+        yield helper
+    finally:
+        helper.shutdown(cancel_futures=True)
+
+
+def _features_in_turn(
+    con: duckdb.DuckDBPyConnection, chunks: list[list[str]], helper: ProcessPoolExecutor | None
+) -> Iterator[ChunkFeatures]:
+    """The features of each chunk, in order. With a helper, the next chunk's are computed
+    there while the caller groups this one: the same pure function on the same input, so
+    the same features. A helper that died is done without (computed here)."""
+    upcoming: tuple[Future[ChunkFeatures] | None, tuple] | None = None
+    for number, chunk in enumerate(chunks):
+        future, read = upcoming or (None, _read_chunk(con, chunk))
+        upcoming = None
+        if helper is not None and number + 1 < len(chunks):
+            following = _read_chunk(con, chunks[number + 1])
+            upcoming = (_submitted(helper, following), following)
+        features = _result(future) if future is not None else None
+        yield features if features is not None else chunk_features(*read)
+
+
+def _submitted(helper: ProcessPoolExecutor, read: tuple) -> Future[ChunkFeatures] | None:
+    try:
+        return helper.submit(chunk_features, *read)
+    except (BrokenProcessPool, RuntimeError):  # broken, or shut down
+        return None
+
+
+def _result(future: Future[ChunkFeatures]) -> ChunkFeatures | None:
+    try:
+        return future.result()
+    except BrokenProcessPool:  # the helper died (out of memory?): computed here instead
+        return None
+
+
+def group(
+    warehouse: Path, window_days: int = 7, *, helper: bool = False, chunk_size: int = CHUNK
+) -> GroupStats:
+    """Group every article not grouped in its current version; see the module doc.
+
+    With ``helper``, the texts of the next chunk are folded, shingled and banded in a
+    helper process while this one is grouped (a run with more than one worker).
+    """
     started = datetime.now()
     stats = GroupStats()
     with connect(warehouse) as con:
@@ -398,23 +431,27 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
         left = {r[0] for r in con.execute("SELECT story_id FROM left_stories").fetchall()}
         touched = set(left)
         shingle_cache: dict[str, object] = {}  # article id -> shingle hashes, for this run
-        for start in range(0, len(pending) or (1 if dirty or left else 0), CHUNK):
-            chunk = pending[start : start + CHUNK]
-            _register_ids(con, "chunk", "article_id", chunk)
-            with _collector_paused():
-                body, article_words = _chunk_words(con, chunk)
-                stats.clusters += _cluster_paragraphs(con, body, dirty if start == 0 else [])
-                stats.near_duplicates += _near_duplicates(con, article_words, shingle_cache)
-                new = _stories(con, window_days, started) | (left if start == 0 else set())
-            touched |= new
-            if new:
-                _register_ids(con, "touched", "story_id", new)
-                run_script(con, "group_update_stories", {"now": started})
-            con.unregister("chunk")
-            # Articles of later chunks stay pending (no story_articles row) until theirs
-            # commits: a run cut short leaves them to the next one.
-            con.execute("COMMIT")
-            con.execute("BEGIN TRANSACTION")
+        chunks = [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
+        if not chunks and (dirty or left):
+            chunks = [[]]  # no article to group, but clusters and stories to mend
+        with _helper_process(helper and len(chunks) > 1) as process:
+            in_turn = _features_in_turn(con, chunks, process)
+            for number, (chunk, features) in enumerate(zip(chunks, in_turn, strict=True)):
+                first = number == 0
+                _register_ids(con, "chunk", "article_id", chunk)
+                with _collector_paused():
+                    stats.clusters += _cluster_paragraphs(con, features, dirty if first else [])
+                    stats.near_duplicates += _near_duplicates(con, features, shingle_cache)
+                    new = _stories(con, window_days, started) | (left if first else set())
+                touched |= new
+                if new:
+                    _register_ids(con, "touched", "story_id", new)
+                    run_script(con, "group_update_stories", {"now": started})
+                con.unregister("chunk")
+                # Articles of later chunks stay pending (no story_articles row) until
+                # theirs commits: a run cut short leaves them to the next one.
+                con.execute("COMMIT")
+                con.execute("BEGIN TRANSACTION")
         con.execute("COMMIT")
         # Stories touched and still there (not merged into another).
         stats.stories = con.execute(
@@ -428,10 +465,10 @@ def group(warehouse: Path, window_days: int = 7) -> GroupStats:
 @task(
     name="group", cache_policy=NONE, retries=2, retry_delay_seconds=2, timeout_seconds=LOAD_TIMEOUT
 )
-def group_task(warehouse: Path, window_days: int) -> GroupStats:
+def group_task(warehouse: Path, window_days: int, helper: bool = False) -> GroupStats:
     """Group the run's new and updated articles (I/O: retried; one transaction)."""
     try:
-        stats = group(warehouse, window_days)
+        stats = group(warehouse, window_days, helper=helper)
     except WarehouseLocked as exc:
         get_run_logger().warning(
             "%s: locked by %s; grouping is left to the next run", warehouse, exc.holder
@@ -457,9 +494,9 @@ def group_task(warehouse: Path, window_days: int) -> GroupStats:
     retry_delay_seconds=2,
     timeout_seconds=LOAD_TIMEOUT,
 )
-def regroup_task(warehouse: Path, window_days: int) -> GroupStats:
+def regroup_task(warehouse: Path, window_days: int, helper: bool = False) -> GroupStats:
     """Forget all grouping and group the whole warehouse again (I/O: retried)."""
-    stats = regroup(warehouse, window_days)
+    stats = regroup(warehouse, window_days, helper=helper)
     get_run_logger().info(
         "%s: regrouped %d article(s) into %d stor(y/ies) in %.1f s",
         warehouse,
@@ -470,7 +507,9 @@ def regroup_task(warehouse: Path, window_days: int) -> GroupStats:
     return stats
 
 
-def regroup(warehouse: Path, window_days: int = 7) -> GroupStats:
+def regroup(
+    warehouse: Path, window_days: int = 7, *, helper: bool = False, chunk_size: int = CHUNK
+) -> GroupStats:
     """Forget all grouping and group the whole warehouse again, oldest articles first."""
     with connect(warehouse) as con:
         for table in (
@@ -482,7 +521,7 @@ def regroup(warehouse: Path, window_days: int = 7) -> GroupStats:
             "stories",
         ):
             con.execute(f"DELETE FROM {table}")
-    return group(warehouse, window_days)
+    return group(warehouse, window_days, helper=helper, chunk_size=chunk_size)
 
 
 __all__ = ["BANDS", "GroupStats", "group", "group_task", "regroup", "regroup_task"]

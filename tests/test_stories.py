@@ -344,21 +344,92 @@ def test_one_pass_word_helpers_give_what_the_folded_text_gives() -> None:
 
 
 def test_grouping_folds_articles_from_their_paragraphs(seed_copy: Path, tmp_path: Path) -> None:
-    """The articles' words grouping builds from their paragraphs are the words of the
-    articles' stored text, on a real run's warehouse."""
-    import pandas as pd
-
-    from tasks.group import _chunk_words
+    """The articles' features grouping builds from their paragraphs (each folded once) are
+    those of the articles' stored text, on a real run's warehouse."""
+    from tasks.clusters import eligible
+    from tasks.features import ARTICLE_SAMPLE, chunk_features
+    from tasks.group import _read_chunk
     from tasks.load import connect
-    from tasks.lsh import words
+    from tasks.lsh import band_keys, shingle_hashes, shingle_keys_of
+    from tasks.text import fold_words
 
     warehouse = tmp_path / "w.duckdb"
     _ingest([seed_copy], warehouse)
     with connect(warehouse) as con:
         ids = [a for (a,) in con.execute("SELECT article_id FROM articles").fetchall()]
-        con.register("chunk", pd.DataFrame({"article_id": ids}))
-        body, article_words = _chunk_words(con, ids)
+        rows, without_paragraphs = _read_chunk(con, ids)
         texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
-        kinds = con.execute("SELECT count(*) FROM paragraphs WHERE kind = 'body'").fetchone()
-    assert len(ids) == 5 and len(body) == kinds[0]
-    assert article_words == {a: words(texts[a]) for a in ids}
+        body = con.execute("SELECT text FROM paragraphs WHERE kind = 'body'").fetchall()
+    features = chunk_features(rows, without_paragraphs)
+    assert len(ids) == 5 and without_paragraphs == []
+    assert sorted(features.articles) == sorted(ids)
+    assert len(features.paragraphs) == sum(eligible(t) for (t,) in body) > 0
+    for article, hashes in zip(features.articles, features.hashes, strict=True):
+        assert (hashes == shingle_hashes(texts[article])).all()
+    assert (
+        features.article_keys
+        == band_keys(
+            [shingle_keys_of(fold_words(texts[a])) for a in features.articles],
+            sample=ARTICLE_SAMPLE,
+        )
+    ).all()
+
+
+#: What grouping writes, without the times it writes it at.
+GROUPING = {
+    "paragraph_clusters": "SELECT * FROM paragraph_clusters ORDER BY ALL",
+    "paragraph_bands": "SELECT * FROM paragraph_bands ORDER BY ALL",
+    "article_bands": "SELECT * FROM article_bands ORDER BY ALL",
+    "near_duplicates": "SELECT * FROM near_duplicates ORDER BY ALL",
+    "story_articles": "SELECT * EXCLUDE (joined_at) FROM story_articles ORDER BY ALL",
+    "stories": "SELECT * EXCLUDE (updated_at) FROM stories ORDER BY ALL",
+}
+
+
+def _features_fields(features) -> list:  # type: ignore[no-untyped-def]
+    return [
+        features.paragraphs,
+        features.grams,
+        features.paragraph_keys.tolist(),
+        features.articles,
+        features.article_keys.tolist(),
+        [h.tolist() for h in features.hashes],
+    ]
+
+
+def test_a_helper_process_changes_nothing_but_the_time(tmp_path: Path, warehouse: Path) -> None:
+    """Grouping with a helper process preparing each next chunk writes what grouping
+    alone writes; and a helper that dies mid-way is done without."""
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from benchmarks.stories import labelled_corpus
+    from tasks.group import _features_in_turn, _result, regroup
+    from tasks.load import connect
+
+    _ingest([labelled_corpus(tmp_path / "corpus", hipe=12)], warehouse)
+    alone = regroup(warehouse, helper=False, chunk_size=6)
+    written = {table: query(warehouse, sql) for table, sql in GROUPING.items()}
+    helped = regroup(warehouse, helper=True, chunk_size=6)
+    assert alone.articles == helped.articles >= 18  # three chunks or more
+    assert (alone.stories, alone.clusters) == (helped.stories, helped.clusters)
+    assert {table: query(warehouse, sql) for table, sql in GROUPING.items()} == written
+
+    with connect(warehouse) as con:
+        ids = [a for (a,) in con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()]
+        chunks = [ids[i : i + 6] for i in range(0, len(ids), 6)]
+        expected = [_features_fields(f) for f in _features_in_turn(con, chunks, None)]
+        helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            helper.submit(int).result()  # started
+            for process in list(helper._processes.values()):
+                process.kill()  # as the out-of-memory killer would
+            got = [_features_fields(f) for f in _features_in_turn(con, chunks, helper)]
+        finally:
+            helper.shutdown()
+    assert got == expected and len(got) >= 3
+    # A helper that dies while computing leaves a broken future: computed here instead.
+    broken: Future = Future()
+    broken.set_exception(BrokenProcessPool("killed"))
+    assert _result(broken) is None

@@ -1,0 +1,74 @@
+"""What grouping computes from a chunk's texts alone: folded words, paragraph bigrams,
+LSH band keys of paragraphs and articles, and articles' shingle hashes.
+
+Pure, and importing only numpy and the text helpers, so that ``tasks.group`` can have
+the next chunk's features computed in a helper process while it checks candidates and
+extends stories for the current one (``chunk_features`` is the same function either
+way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tasks.clusters import eligible
+from tasks.lsh import (
+    band_keys,
+    bigrams_and_keys_of,
+    shingle_hashes_of,
+    shingle_keys_of,
+    words,
+)
+
+#: One article shingle in this many enters its signature (see tasks.lsh.band_keys).
+ARTICLE_SAMPLE = 4
+
+#: A chunk's paragraphs as read: (article id, position, kind, text), in article order.
+ParagraphRows = list[tuple[str, int, str, str]]
+
+
+@dataclass
+class ChunkFeatures:
+    """The features of one chunk of articles, in the order they were read."""
+
+    #: Body paragraphs long enough to cluster (``tasks.clusters.eligible``): (id, position,
+    #: text), with their word bigrams and their band keys (one row each).
+    paragraphs: list[tuple[str, int, str]] = field(default_factory=list)
+    grams: list[frozenset[str]] = field(default_factory=list)
+    paragraph_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    #: The chunk's articles, with their band keys (one row each) and shingle hashes.
+    articles: list[str] = field(default_factory=list)
+    article_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    hashes: list[np.ndarray] = field(default_factory=list)
+
+
+def chunk_features(rows: ParagraphRows, texts: list[tuple[str, str]]) -> ChunkFeatures:
+    """The features of the articles whose paragraphs are ``rows``, plus of those given by
+    their whole ``texts`` (article id, text) instead.
+
+    An article's text is its paragraphs joined by blank lines (``Document.body_text``),
+    and no word spans a blank line, so its words are its paragraphs' words in order: each
+    paragraph is folded once, for both similarities.
+    """
+    body: list[tuple[str, int, str, list[str]]] = []
+    article_words: dict[str, list[str]] = {}
+    for a, p, kind, t in rows:
+        w = words(t)
+        article_words.setdefault(a, []).extend(w)
+        if kind == "body" and eligible(t):
+            body.append((a, p, t, w))
+    for a, t in texts:
+        article_words[a] = words(t)
+    grams_and_keys = [bigrams_and_keys_of(w) for _, _, _, w in body]
+    return ChunkFeatures(
+        paragraphs=[(a, p, t) for a, p, t, _ in body],
+        grams=[g for g, _ in grams_and_keys],
+        paragraph_keys=band_keys([k for _, k in grams_and_keys]),  # = keys_of(grams)
+        articles=list(article_words),
+        article_keys=band_keys(
+            [shingle_keys_of(w) for w in article_words.values()], sample=ARTICLE_SAMPLE
+        ),
+        hashes=[shingle_hashes_of(w) for w in article_words.values()],
+    )
