@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: Any) -> Any:
         """``DEPECHE_CACHE_DIR=`` turns the cache off (an empty path would mean here)."""
         return None if isinstance(value, str) and not value.strip() else value
+
     # Web sources (tasks/fetch.py).
     urls: list[str] = Field(
         default_factory=list, description="Article, feed or sitemap URLs to ingest."
