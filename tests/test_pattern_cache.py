@@ -1,4 +1,5 @@
-"""The spaCy model's large tokenizer pattern compiles once per machine, not per worker."""
+"""What a machine computes once for all its runs (``Settings.cache_dir``): the spaCy
+model's large tokenizer pattern, and the gazetteer's index."""
 
 from __future__ import annotations
 
@@ -173,3 +174,49 @@ def test_the_cache_folder_is_the_users_unless_configured(
     assert load_settings().cache_dir == tmp_path / "mine"
     monkeypatch.setenv("DEPECHE_CACHE_DIR", "")
     assert load_settings().cache_dir is None  # off, rather than the working directory
+
+
+def test_the_gazetteer_index_is_built_once_then_read(tmp_path: Path) -> None:
+    from tasks.gazetteer import _build_index, _kept_file, _read_kept, _write_kept
+
+    built = _build_index()
+    path = _kept_file(tmp_path)
+    assert _read_kept(path) is None
+    _write_kept(path, built)
+    kept = _read_kept(path)
+    assert kept == built
+    index, _ = kept  # type: ignore[misc]
+    assert index["kiev"] is index["kyiv"]  # one place under several names, as built
+    assert index["kiev"].country_code == "UA"
+    path.write_bytes(path.read_bytes()[:1000])
+    assert _read_kept(path) is None  # damaged: built again
+
+
+_LOOKUP = """
+import json, sys
+from pathlib import Path
+from tasks.gazetteer import index_kept_in, lookup
+with index_kept_in(Path(sys.argv[1])):
+    found = [lookup(n) for n in ("Kiew", "Pyonyang", "Moscou", "NIS", "Corée du Nord")]
+print(json.dumps([None if f is None else [f[0].name, f[0].country_code, f[1]] for f in found]))
+"""
+
+
+def test_a_process_reads_the_gazetteer_index_another_built(tmp_path: Path) -> None:
+    def run() -> list:
+        done = subprocess.run(
+            [sys.executable, "-c", _LOOKUP, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        return json.loads(done.stdout)
+
+    first = run()
+    (kept,) = tmp_path.glob("gazetteer-*.marshal")
+    stamp = kept.stat().st_mtime_ns
+    assert run() == first
+    assert kept.stat().st_mtime_ns == stamp  # read, not built and written again
+    assert first[0][:2] == ["Kyiv", "UA"] and first[1][2] == "gazetteer_typo"
+    assert first[3] is None and first[4][1] == "KP"
