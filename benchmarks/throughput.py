@@ -588,7 +588,8 @@ def run_all(args: argparse.Namespace) -> None:
     cpu = first["cpu"]
     print(
         f"  CPU seconds: depeche {cpu['tree']:.1f} (flow process {cpu.get('flow', 0):.1f}, "
-        f"{cpu['worker_processes']:.0f} transform worker(s) {cpu.get('workers', 0):.1f}, "
+        f"{cpu['worker_processes']:.0f} spawned worker(s): transform, and grouping's helper, "
+        f"{cpu.get('workers', 0):.1f}, "
         f"sampled; the Prefect server's not counted), stages alone {alone['cpu']:.1f}, "
         f"baseline {base['cpu']:.1f}; a 0.80 "
         f"ratio allows {base['total'] / 0.8 * args.workers:.1f} on {args.workers} core(s)"
