@@ -436,10 +436,11 @@ def group(
             chunks = [[]]  # no article to group, but clusters and stories to mend
         with _helper_process(helper and len(chunks) > 1) as process:
             in_turn = _features_in_turn(con, chunks, process)
-            for number, (chunk, features) in enumerate(zip(chunks, in_turn, strict=True)):
+            for number, chunk in enumerate(chunks):
                 first = number == 0
                 _register_ids(con, "chunk", "article_id", chunk)
                 with _collector_paused():
+                    features = next(in_turn)  # computed or received here, collector paused
                     stats.clusters += _cluster_paragraphs(con, features, dirty if first else [])
                     stats.near_duplicates += _near_duplicates(con, features, shingle_cache)
                     new = _stories(con, window_days, started) | (left if first else set())
