@@ -209,7 +209,7 @@ def known_sources(path: Path, article_ids: list[str]) -> dict[str, tuple[str, in
 
 
 def unchanged_by_stat(
-    paths: list[Path], known: dict[str, tuple[str, int, int]]
+    paths: list[Path], known: dict[str, tuple[str, int, int]], ids: list[str] | None = None
 ) -> tuple[list[Path], int, dict[str, str]]:
     """Split paths into those to process and a count of those unchanged since their load.
 
@@ -220,8 +220,9 @@ def unchanged_by_stat(
     todo: list[Path] = []
     hashes: dict[str, str] = {}
     unchanged = 0
-    for path in paths:
-        article_id = article_id_for(path.resolve().as_uri())
+    if ids is None:  # the paths' article ids, unless the caller has them already
+        ids = [article_id_for(path.resolve().as_uri()) for path in paths]
+    for path, article_id in zip(paths, ids, strict=True):
         entry = known.get(article_id)
         if entry is not None:
             raw_hash, size, mtime_ns = entry
@@ -453,7 +454,7 @@ def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int,
             len(paths),
         )
         known = {}
-    todo, unchanged, hashes = unchanged_by_stat(paths, known)
+    todo, unchanged, hashes = unchanged_by_stat(paths, known, ids)
     if unchanged:
         get_run_logger().info(
             "%s: %d of %d file(s) unchanged since their last load (first: %s)",

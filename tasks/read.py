@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import re
 import unicodedata
 import zlib
@@ -38,12 +39,14 @@ def discover(sources: Sequence[Path], extensions: Iterable[str]) -> list[Path]:
     """List the files to ingest, in a stable order.
 
     Args:
-        sources: files or folders; a folder is searched recursively.
+        sources: files or folders; a folder is searched recursively (as
+            ``Path.rglob``: symbolic links to files are taken, links to folders are not
+            entered).
         extensions: file endings to pick up inside folders (a file given by name is
             always taken).
 
     Returns:
-        Unique file paths, sorted within each source.
+        Unique file paths (two paths to one file count once), sorted within each source.
 
     Raises:
         SourceNotFound: a source does not exist.
@@ -55,17 +58,39 @@ def discover(sources: Sequence[Path], extensions: Iterable[str]) -> list[Path]:
         if not source.exists():
             raise SourceNotFound(f"source {source} does not exist")
         if source.is_dir():
-            candidates = sorted(
-                p for p in source.rglob("*") if p.is_file() and p.name.lower().endswith(endings)
-            )
+            candidates = sorted(_files_under(source, endings))
         else:
-            candidates = [source]
-        for path in candidates:
-            key = path.resolve()
+            candidates = [(source, source.resolve())]
+        for path, key in candidates:
             if key not in seen:
                 seen.add(key)
                 found.append(path)
     return found
+
+
+def _files_under(folder: Path, endings: tuple[str, ...]) -> list[tuple[Path, Path]]:
+    """(path, resolved path) of the files under ``folder`` with one of ``endings``.
+
+    One ``scandir`` per folder: an entry's type comes with it, and a file that is not a
+    link resolves as its folder does, so a folder of thousands of files costs no
+    per-file system call (an unchanged rerun lists every file).
+    """
+    out: list[tuple[Path, Path]] = []
+    folders = [(folder, folder.resolve())]
+    while folders:
+        here, real = folders.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = list(listing)
+        except PermissionError:
+            continue  # as rglob: a folder that cannot be listed is passed over
+        for entry in entries:
+            path = here / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((path, real / entry.name))
+            elif entry.name.lower().endswith(endings) and entry.is_file():
+                out.append((path, path.resolve() if entry.is_symlink() else real / entry.name))
+    return out
 
 
 def batched(items: Sequence[Path], size: int) -> list[list[Path]]:

@@ -149,3 +149,52 @@ def test_byline_search_answers_as_trafilaturas_own() -> None:
         assert byline_author(tree) == expected, page.name
         found += expected is not None
     assert found > 50  # the comparison covers pages where a byline is found, too
+
+
+def test_discover_finds_what_rglob_finds(tmp_path: Path) -> None:
+    """The folder walk (one scandir per folder) lists what ``Path.rglob`` lists: links
+    to files are taken, links to folders are not entered, and a file reached twice (a
+    link and its target, two sources) is listed once."""
+    root = tmp_path / "root"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    (root / "dir.html").mkdir()  # a folder with a file's ending
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in ["a.txt", "B.HTML", "sub/c.html", "sub/deeper/d.htm.gz", ".hidden/e.txt"]:
+        (root / name).write_text("x")
+    (outside / "f.txt").write_text("x")
+    (outside / "g.txt").write_text("x")  # only under the folder link: not listed
+    (root / "link.txt").symlink_to(outside / "f.txt")  # a link to a file elsewhere: taken
+    (root / "same.txt").symlink_to(root / "a.txt")  # the same file again: once
+    (root / "linked").symlink_to(outside, target_is_directory=True)  # not entered
+    (root / "broken.txt").symlink_to(tmp_path / "nowhere.txt")  # no file behind it
+    endings = (".txt", ".html", ".htm.gz")
+
+    def reference(sources: list[Path]) -> list[Path]:  # the walk as it was, with rglob
+        found, seen = [], set()
+        for source in sources:
+            candidates = (
+                sorted(
+                    p for p in source.rglob("*") if p.is_file() and p.name.lower().endswith(endings)
+                )
+                if source.is_dir()
+                else [source]
+            )
+            for path in candidates:
+                if path.resolve() not in seen:
+                    seen.add(path.resolve())
+                    found.append(path)
+        return found
+
+    sources = [root, outside / "f.txt", root / "sub"]
+    assert discover(sources, endings) == reference(sources)
+    names = [p.relative_to(tmp_path).as_posix() for p in discover(sources, endings)]
+    assert names == [
+        "root/.hidden/e.txt",
+        "root/B.HTML",
+        "root/a.txt",
+        "root/link.txt",
+        "root/sub/c.html",
+        "root/sub/deeper/d.htm.gz",
+    ]
