@@ -31,16 +31,16 @@ DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "depeche.duckdb"
 DEFAULT_SOURCES = REPO_ROOT / "seeds"
 
 
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/depeche``, by default ``~/.cache/depeche``."""
+def user_cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/depeche``, by default ``~/.cache/depeche``; None (no cache) for
+    an account without a home directory: a shared folder such as /tmp is no place for
+    files a run trusts."""
     base = os.environ.get("XDG_CACHE_HOME")
     if not base:
         try:
             base = str(Path.home() / ".cache")
-        except RuntimeError:  # no home directory: a service account
-            import tempfile
-
-            base = tempfile.gettempdir()
+        except RuntimeError:
+            return None
     return Path(base) / "depeche"
 
 
@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     cache_dir: Path | None = Field(
         default_factory=user_cache_dir,
         description="Where a machine keeps what every run would otherwise compute again "
-        "(the spaCy tokenizer's compiled patterns, 1.3 MB); empty keeps nothing.",
+        "(the spaCy tokenizer's compiled patterns, 1.3 MB, and the gazetteer's index); "
+        "empty keeps nothing. On a Dask cluster, each worker machine uses this path.",
     )
 
     @field_validator("cache_dir", mode="before")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-import marshal
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from tasks.pattern_cache import write_kept
+from tasks.pattern_cache import read_kept, write_kept
 from tasks.text import fold
 
 #: Cities smaller than this are left out: they are rarely news places, and with them the
@@ -87,16 +86,15 @@ def _kept_file(folder: Path) -> Path:
 
 
 def _read_kept(path: Path) -> Index | None:
+    stored = read_kept(path)
     try:
-        fmt, places, names, buckets = marshal.loads(path.read_bytes())
+        fmt, places, names, buckets = stored  # type: ignore[misc]
         if fmt != _FORMAT:
             return None
         entries = [Place(*entry) for entry in places]
         return {name: entries[i] for name, i in names.items()}, buckets
-    except FileNotFoundError:
+    except Exception:  # no file, or damaged: built again, and written again
         return None
-    except (OSError, ValueError, TypeError, EOFError, IndexError):
-        return None  # damaged: built again, and written again
 
 
 def _write_kept(path: Path, built: Index) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.exceptions import MissingContextError
 
 from depeche.errors import WarehouseLocked
 from tasks.clusters import (
@@ -378,7 +380,10 @@ def _helper_process(wanted: bool) -> Iterator[ProcessPoolExecutor | None]:
 
 
 def _features_in_turn(
-    con: duckdb.DuckDBPyConnection, chunks: list[list[str]], helper: ProcessPoolExecutor | None
+    con: duckdb.DuckDBPyConnection,
+    chunks: list[list[str]],
+    helper: ProcessPoolExecutor | None,
+    warehouse: Path,
 ) -> Iterator[ChunkFeatures]:
     """The features of each chunk, in order. With a helper, the next chunk's are computed
     there while the caller groups this one: the same pure function on the same input, so
@@ -390,7 +395,7 @@ def _features_in_turn(
         if helper is not None and number + 1 < len(chunks):
             following = _read_chunk(con, chunks[number + 1])
             upcoming = (_submitted(helper, following), following)
-        features = _result(future) if future is not None else None
+        features = _result(future, warehouse) if future is not None else None
         yield features if features is not None else chunk_features(*read)
 
 
@@ -401,10 +406,17 @@ def _submitted(helper: ProcessPoolExecutor, read: tuple) -> Future[ChunkFeatures
         return None
 
 
-def _result(future: Future[ChunkFeatures]) -> ChunkFeatures | None:
+def _result(future: Future[ChunkFeatures], warehouse: Path) -> ChunkFeatures | None:
+    """The helper's features; None when it failed (it died, ran out of memory, or could
+    not send them back): the chunk is then prepared here, as without a helper."""
     try:
         return future.result()
-    except BrokenProcessPool:  # the helper died (out of memory?): computed here instead
+    except Exception as exc:
+        message = "%s: grouping's helper process failed (%s: %s); preparing the chunk here"
+        try:
+            get_run_logger().warning(message, warehouse, type(exc).__name__, exc)
+        except MissingContextError:  # called outside a flow (benchmarks, tests)
+            logging.getLogger(__name__).warning(message, warehouse, type(exc).__name__, exc)
         return None
 
 
@@ -435,7 +447,7 @@ def group(
         if not chunks and (dirty or left):
             chunks = [[]]  # no article to group, but clusters and stories to mend
         with _helper_process(helper and len(chunks) > 1) as process:
-            in_turn = _features_in_turn(con, chunks, process)
+            in_turn = _features_in_turn(con, chunks, process, warehouse)
             for number, chunk in enumerate(chunks):
                 first = number == 0
                 _register_ids(con, "chunk", "article_id", chunk)

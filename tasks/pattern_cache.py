@@ -9,9 +9,10 @@ time, which builds the same pattern object in a few milliseconds.
 
 Only patterns of at least ``MIN_CHARS`` characters compiled inside ``cached_compiles``
 are kept. A cache file is named after the pattern, its flags, the Python version and
-the SRE magic number, and holds the pattern's digest and the program's checksum, both
-checked on reading (and CPython validates a program it is handed): a damaged file is
-compiled as usual and written again. A cache that cannot be
+the SRE magic number, and holds the pattern's digest and a checksum, both checked on
+reading (and CPython validates a program it is handed): a damaged file is compiled as
+usual and written again. Only files this user wrote are read (owned by them, writable
+by no one else), since a program handed to ``_sre`` is trusted. A cache that cannot be
 read or written costs nothing but the time saved.
 
 Installed only over the exact ``re._compiler.compile`` it was written against (Python
@@ -41,7 +42,8 @@ logger = logging.getLogger(__name__)
 
 #: Patterns shorter than this compile in milliseconds: not worth a file.
 MIN_CHARS = 100_000
-#: sha1 of ``inspect.getsource(re._compiler.compile)`` in CPython 3.11.
+#: The first 16 hex digits of the sha1 of ``inspect.getsource(re._compiler.compile)``
+#: in CPython 3.11.
 COMPILE_SOURCE = "2479cab395f6f5a9"
 _FORMAT = 1
 
@@ -76,30 +78,53 @@ def cache_file(folder: Path, pattern: str, flags: int) -> Path:
 
 def _read(path: Path, pattern: str, flags: int) -> Any | None:
     """The pattern object from its cache file; None when there is no usable file."""
+    stored = read_kept(path)
     try:
-        fmt, tag, digest, payload, checksum = marshal.loads(path.read_bytes())
+        fmt, tag, digest, final_flags, code, groups, groupindex, indexgroup = stored  # type: ignore[misc]
         if (fmt, tag, digest) != (_FORMAT, _tag(), _digest(pattern, flags)):
             return None
+        return _sre.compile(pattern, final_flags, code, groups, groupindex, indexgroup)
+    except Exception as exc:  # a cache: whatever is wrong with it, compile as usual
+        if stored is not None:
+            logger.debug("%s: unusable compiled pattern (%s), compiling again", path, exc)
+        return None
+
+
+def read_kept(path: Path) -> Any | None:
+    """What ``write_kept`` wrote to ``path``, or None: no file, a file this user did not
+    write (another owner, or writable by others: anyone could have put it there), or
+    one whose checksum does not match (damaged)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as source:
+        status = os.fstat(source.fileno())
+        if status.st_uid != os.getuid() or status.st_mode & 0o022:
+            logger.debug("%s: not this user's own file, not read", path)
+            return None
+        data = source.read()
+    try:
+        payload, checksum = marshal.loads(data)
         if hashlib.sha256(payload).hexdigest() != checksum:
             raise ValueError("checksum mismatch")
-        final_flags, code, groups, groupindex, indexgroup = marshal.loads(payload)
-        return _sre.compile(pattern, final_flags, code, groups, groupindex, indexgroup)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError, EOFError, RuntimeError) as exc:
-        logger.debug("%s: unusable compiled pattern (%s), compiling again", path, exc)
+        return marshal.loads(payload)
+    except Exception as exc:
+        logger.debug("%s: damaged (%s)", path, exc)
         return None
 
 
 def write_kept(path: Path, stored: tuple) -> bool:
-    """Write a cache file (``stored`` marshalled) atomically, so that two processes
-    writing it at once both succeed; False when it cannot be written."""
+    """Write ``stored`` (marshalled, with its checksum) to ``path`` atomically, so that
+    two processes writing it at once both succeed, in a folder only this user can
+    enter when it creates it; False when it cannot be written."""
+    payload = marshal.dumps(stored)
     temporary = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # mode 0600
         with os.fdopen(handle, "wb") as out:
-            out.write(marshal.dumps(stored))
+            out.write(marshal.dumps((payload, hashlib.sha256(payload).hexdigest())))
         os.replace(temporary, path)
         return True
     except (OSError, ValueError) as exc:
@@ -135,15 +160,15 @@ def _compile(p: Any, flags: int = 0) -> Any:
     final_flags = int(flags | parsed.state.flags)
     groups = parsed.state.groups - 1
     compiled = _sre.compile(p, final_flags, code, groups, groupindex, tuple(indexgroup))
-    payload = marshal.dumps(
-        (final_flags, [int(c) for c in code], groups, dict(groupindex), tuple(indexgroup))
-    )
     stored = (
         _FORMAT,
         _tag(),
         _digest(p, flags),
-        payload,
-        hashlib.sha256(payload).hexdigest(),
+        final_flags,
+        [int(c) for c in code],
+        groups,
+        dict(groupindex),
+        tuple(indexgroup),
     )
     write_kept(path, stored)
     return compiled

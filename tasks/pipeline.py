@@ -11,7 +11,6 @@ from tasks.clean import clean_document
 from tasks.documents import Document, Reject, Transformed
 from tasks.entities import find_mentions, load_model, ner_status
 from tasks.extract import extract_document
-from tasks.gazetteer import index_kept_in
 from tasks.normalise import normalise_document
 from tasks.quantities import document_quantities
 from tasks.read import read_document
@@ -87,8 +86,7 @@ def transform_chunk(
         doc.ner_status = ner_status(doc.language, languages)
     todo = [d for d in out.documents if d.ner_status == "done"]
     if todo:
-        with index_kept_in(cache):  # refine asks the gazetteer about some names
-            find_mentions(todo, load_model(model, cache))
+        find_mentions(todo, load_model(model, cache))
     t1 = clock()
     out.seconds["entities"] += t1 - t0
     for doc in out.documents:

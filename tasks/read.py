@@ -5,6 +5,7 @@ Every file either becomes a ``Document`` or a ``Reject`` with a reason a person 
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import os
@@ -88,9 +89,23 @@ def _files_under(folder: Path, endings: tuple[str, ...]) -> list[tuple[Path, Pat
             path = here / entry.name
             if entry.is_dir(follow_symlinks=False):
                 folders.append((path, real / entry.name))
-            elif entry.name.lower().endswith(endings) and entry.is_file():
+            elif entry.name.lower().endswith(endings) and _is_file(entry):
                 out.append((path, path.resolve() if entry.is_symlink() else real / entry.name))
     return out
+
+
+#: What ``Path.is_file`` takes for "not a file" rather than an error: a link to nothing,
+#: a link through a file, a link loop.
+_NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError as exc:
+        if exc.errno in _NOT_A_FILE:
+            return False
+        raise
 
 
 def batched(items: Sequence[Path], size: int) -> list[list[Path]]:

@@ -18,7 +18,7 @@ from tests.helpers import SEEDS
 
 # The suite's own cache folder (tasks/pattern_cache.py), not the user's.
 _CACHE = tempfile.mkdtemp(prefix="depeche-test-cache-")
-os.environ.setdefault("DEPECHE_CACHE_DIR", _CACHE)
+os.environ["DEPECHE_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 

@@ -224,7 +224,7 @@ def test_worker_processes_give_the_same_warehouse_as_one_process(tmp_path: Path)
     assert _snapshot(one) == _snapshot(two)
     # The workers (fresh processes) compiled the tokenizer's large pattern into the
     # settings' cache folder, for the next run's workers (tasks/pattern_cache.py).
-    assert [p.suffix for p in cache.iterdir()] == [".sre"]
+    assert [p.suffix for p in cache.glob("*.sre")] == [".sre"]
 
 
 def test_the_flow_process_leaves_extraction_and_ner_to_the_workers() -> None:

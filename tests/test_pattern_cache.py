@@ -83,11 +83,11 @@ def test_small_patterns_and_compiles_outside_the_block_are_left_alone(
 
 def _other_program(data: bytes) -> bytes:
     """The file with one literal of its program changed ('m' matched as 'n')."""
-    fmt, tag, digest, payload, checksum = marshal.loads(data)
-    flags, code, groups, groupindex, indexgroup = marshal.loads(payload)
+    payload, checksum = marshal.loads(data)
+    *head, code, groups, groupindex, indexgroup = marshal.loads(payload)
     code[code.index(ord("m"))] = ord("n")
-    payload = marshal.dumps((flags, code, groups, groupindex, indexgroup))
-    return marshal.dumps((fmt, tag, digest, payload, checksum))
+    payload = marshal.dumps((*head, code, groups, groupindex, indexgroup))
+    return marshal.dumps((payload, checksum))
 
 
 @pytest.mark.parametrize(
@@ -113,6 +113,21 @@ def test_a_damaged_file_is_compiled_again_and_rewritten(
     assert _matches(again) == expected
     assert parses == [len(LARGE)] * 2  # compiled again, not read
     assert path.read_bytes() == good  # and written again, whole
+
+
+def test_a_file_others_could_have_written_is_not_read(tmp_path: Path, parses: list[int]) -> None:
+    """A program handed to ``_sre`` is trusted: a cache file writable by others (or not
+    the user's own) is compiled anew instead, and written again for this user only."""
+    path = cache_file(tmp_path, LARGE, 0)
+    with cached_compiles(tmp_path):
+        re.compile(LARGE)
+    assert path.stat().st_mode & 0o777 == 0o600  # this user's only
+    path.chmod(0o666)
+    re.purge()
+    with cached_compiles(tmp_path):
+        assert _matches(re.compile(LARGE))[0]
+    assert parses == [len(LARGE)] * 2  # compiled again, not read
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_an_unwritable_folder_costs_only_the_time(tmp_path: Path, parses: list[int]) -> None:
@@ -188,8 +203,12 @@ def test_the_gazetteer_index_is_built_once_then_read(tmp_path: Path) -> None:
     index, _ = kept  # type: ignore[misc]
     assert index["kiev"] is index["kyiv"]  # one place under several names, as built
     assert index["kiev"].country_code == "UA"
-    path.write_bytes(path.read_bytes()[:1000])
-    assert _read_kept(path) is None  # damaged: built again
+    data = path.read_bytes()
+    middle = len(data) // 2
+    path.write_bytes(data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :])
+    assert _read_kept(path) is None  # one bit off: the checksum tells, built again
+    path.write_bytes(data[:1000])
+    assert _read_kept(path) is None  # cut short
 
 
 _LOOKUP = """

@@ -169,6 +169,8 @@ def test_discover_finds_what_rglob_finds(tmp_path: Path) -> None:
     (root / "same.txt").symlink_to(root / "a.txt")  # the same file again: once
     (root / "linked").symlink_to(outside, target_is_directory=True)  # not entered
     (root / "broken.txt").symlink_to(tmp_path / "nowhere.txt")  # no file behind it
+    (root / "loop.html").symlink_to(root / "loop.html")  # a link to itself
+    (root / "through.html").symlink_to(root / "a.txt" / "x")  # a link through a file
     endings = (".txt", ".html", ".htm.gz")
 
     def reference(sources: list[Path]) -> list[Path]:  # the walk as it was, with rglob

@@ -419,17 +419,19 @@ def test_a_helper_process_changes_nothing_but_the_time(tmp_path: Path, warehouse
     with connect(warehouse) as con:
         ids = [a for (a,) in con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()]
         chunks = [ids[i : i + 6] for i in range(0, len(ids), 6)]
-        expected = [_features_fields(f) for f in _features_in_turn(con, chunks, None)]
+        expected = [_features_fields(f) for f in _features_in_turn(con, chunks, None, warehouse)]
         helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         try:
             helper.submit(int).result()  # started
             for process in list(helper._processes.values()):
                 process.kill()  # as the out-of-memory killer would
-            got = [_features_fields(f) for f in _features_in_turn(con, chunks, helper)]
+            got = [_features_fields(f) for f in _features_in_turn(con, chunks, helper, warehouse)]
         finally:
             helper.shutdown()
     assert got == expected and len(got) >= 3
-    # A helper that dies while computing leaves a broken future: computed here instead.
-    broken: Future = Future()
-    broken.set_exception(BrokenProcessPool("killed"))
-    assert _result(broken) is None
+    # A helper that dies while computing, or fails to send its result back, leaves a
+    # failed future: the chunk is then prepared here.
+    for failure in (BrokenProcessPool("killed"), MemoryError(), OSError("pipe")):
+        failed: Future = Future()
+        failed.set_exception(failure)
+        assert _result(failed, warehouse) is None
