@@ -14,8 +14,6 @@ keeps its own heartbeat, and tests/test_flow.py says when that happens.
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import inspect
 import threading
 from collections.abc import Generator
 from contextlib import contextmanager
@@ -23,7 +21,9 @@ from typing import Any
 
 from prefect import flow_engine
 
-#: sha1 of ``inspect.getsource(prefect.flow_engine._send_heartbeats)`` in Prefect 3.8.8.
+from tasks.pattern_cache import source_digest
+
+#: ``source_digest(prefect.flow_engine._send_heartbeats)`` in Prefect 3.8.8.
 PREFECT_SOURCE = "cfe962d73af6893e"
 
 
@@ -69,16 +69,6 @@ def send_heartbeats(engine: Any, join_on_exit: bool = True) -> Generator[None, N
         engine.logger.debug("Stopped flow run heartbeat context")
 
 
-def _source_digest(function: object) -> str | None:
-    """The digest of a function's source (None: it cannot be read, as in an install
-    without source files)."""
-    try:
-        source = inspect.getsource(function)  # type: ignore[arg-type]
-    except (OSError, TypeError):
-        return None
-    return hashlib.sha1(source.encode()).hexdigest()[:16]
-
-
 def install() -> bool:
     """Use ``send_heartbeats`` for the flow runs of this process.
 
@@ -89,7 +79,7 @@ def install() -> bool:
     current = getattr(flow_engine, "_send_heartbeats", None)
     if current is send_heartbeats:
         return True
-    if current is None or _source_digest(current) != PREFECT_SOURCE:
+    if current is None or source_digest(current) != PREFECT_SOURCE:
         return False
     flow_engine._send_heartbeats = send_heartbeats
     return True

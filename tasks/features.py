@@ -9,7 +9,7 @@ way).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,13 +35,13 @@ class ChunkFeatures:
 
     #: Body paragraphs long enough to cluster (``tasks.clusters.eligible``): (id, position,
     #: text), with their word bigrams and their band keys (one row each).
-    paragraphs: list[tuple[str, int, str]] = field(default_factory=list)
-    grams: list[frozenset[str]] = field(default_factory=list)
-    paragraph_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    paragraphs: list[tuple[str, int, str]]
+    grams: list[frozenset[str]]
+    paragraph_keys: np.ndarray
     #: The chunk's articles, with their band keys (one row each) and shingle hashes.
-    articles: list[str] = field(default_factory=list)
-    article_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
-    hashes: list[np.ndarray] = field(default_factory=list)
+    articles: list[str]
+    article_keys: np.ndarray
+    hashes: list[np.ndarray]
 
 
 def chunk_features(rows: ParagraphRows, texts: list[tuple[str, str]]) -> ChunkFeatures:

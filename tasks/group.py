@@ -18,7 +18,6 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,7 +47,7 @@ from tasks.features import ChunkFeatures, ParagraphRows, chunk_features
 from tasks.load import LOAD_TIMEOUT, MEMORY_LIMIT, _arrow, connect, run_script
 from tasks.lsh import BANDS, bigrams, containment, hashed_jaccard, shingle_hashes
 from tasks.stories import ArticleProfile, StoryState, assign, idf
-from tasks.workers import init_worker
+from tasks.workers import spawn_pool
 
 #: Jaccard of word 3-shingles at or above which two articles are near-duplicates
 #: (measured on labelled pairs, README "Duplicates").
@@ -370,9 +369,7 @@ def _helper_process(wanted: bool) -> Iterator[ProcessPoolExecutor | None]:
     if not wanted:
         yield None
         return
-    helper = ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
-    )
+    helper = spawn_pool(1)
     try:
         yield helper
     finally:

@@ -209,7 +209,7 @@ def known_sources(path: Path, article_ids: list[str]) -> dict[str, tuple[str, in
 
 
 def unchanged_by_stat(
-    paths: list[Path], known: dict[str, tuple[str, int, int]], ids: list[str] | None = None
+    paths: list[Path], known: dict[str, tuple[str, int, int]], ids: list[str]
 ) -> tuple[list[Path], int, dict[str, str]]:
     """Split paths into those to process and a count of those unchanged since their load.
 
@@ -220,8 +220,6 @@ def unchanged_by_stat(
     todo: list[Path] = []
     hashes: dict[str, str] = {}
     unchanged = 0
-    if ids is None:  # the paths' article ids, unless the caller has them already
-        ids = [article_id_for(path.resolve().as_uri()) for path in paths]
     for path, article_id in zip(paths, ids, strict=True):
         entry = known.get(article_id)
         if entry is not None:

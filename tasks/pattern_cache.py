@@ -42,8 +42,7 @@ logger = logging.getLogger(__name__)
 
 #: Patterns shorter than this compile in milliseconds: not worth a file.
 MIN_CHARS = 100_000
-#: The first 16 hex digits of the sha1 of ``inspect.getsource(re._compiler.compile)``
-#: in CPython 3.11.
+#: ``source_digest(re._compiler.compile)`` in CPython 3.11.
 COMPILE_SOURCE = "2479cab395f6f5a9"
 _FORMAT = 1
 
@@ -55,7 +54,10 @@ _installed = False
 _install_lock = threading.Lock()
 
 
-def _source_digest(function: Any) -> str | None:
+def source_digest(function: Any) -> str | None:
+    """The first 16 hex digits of the sha1 of a function's source, to install over the
+    exact code something was written against (None: the source cannot be read, as in an
+    install without source files)."""
     try:
         return hashlib.sha1(inspect.getsource(function).encode()).hexdigest()[:16]
     except (OSError, TypeError):
@@ -181,7 +183,7 @@ def install() -> bool:
     with _install_lock:
         if _installed:
             return True
-        if _source_digest(_original) != COMPILE_SOURCE:
+        if source_digest(_original) != COMPILE_SOURCE:
             return False
         _compiler.compile = _compile
         _installed = True

@@ -10,7 +10,6 @@ processes six times and cost a Prefect API round trip each.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +20,7 @@ from prefect.cache_policies import NONE
 
 from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
-from tasks.workers import init_worker
+from tasks.workers import spawn_pool
 
 #: A run with this many documents or fewer is transformed in the flow's own process:
 #: starting workers (imports, spaCy model) costs seconds that a few files never repay.
@@ -49,11 +48,7 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
     if _POOL is None or workers != _POOL_SIZE:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
-        _POOL = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker,
-        )
+        _POOL = spawn_pool(workers)
         _POOL_SIZE = workers
     return _POOL
 
