@@ -415,6 +415,12 @@ def test_a_helper_process_changes_nothing_but_the_time(tmp_path: Path, warehouse
     assert alone.articles == helped.articles >= 18  # three chunks or more
     assert (alone.stories, alone.clusters) == (helped.stories, helped.clusters)
     assert {table: query(warehouse, sql) for table, sql in GROUPING.items()} == written
+    # Paragraphs of earlier chunks are checked with the bigrams kept from their chunk:
+    # the clusters are those of one chunk holding every article.
+    regroup(warehouse, helper=False, chunk_size=10_000)
+    clusters = GROUPING["paragraph_clusters"]
+    assert query(warehouse, clusters) == written["paragraph_clusters"]
+    assert len({row[0] for row in written["paragraph_clusters"]}) >= 3
 
     with connect(warehouse) as con:
         ids = [a for (a,) in con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()]
