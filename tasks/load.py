@@ -7,6 +7,7 @@ opened for one batch and closed, so that readers are locked out only briefly.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -65,8 +66,7 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
     try:
         if not read_only:
             con.execute(f"SET disabled_compression_methods = '{NOT_COMPRESSED_WITH}'")
-            cores = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
-            con.execute(f"SET threads = {max(1, cores - BUSY_CORES)}")
+            con.execute(f"SET threads = {WRITE_THREADS}")
         yield con
     finally:
         con.close()
@@ -83,6 +83,9 @@ NOT_COMPRESSED_WITH = "fsst"
 #: search index is built. On 2 cores, one DuckDB thread instead of two cut the end of a
 #: 2,005-document run (grouping beside the index) from 10.4 to 8.8 CPU s, 8.35 to 7.7 s.
 BUSY_CORES = 2
+# From the machine's cores, not DuckDB's current setting: connections to a warehouse this
+# process holds open share one instance, whose setting each would lower again.
+WRITE_THREADS = max(1, (os.cpu_count() or 1) - BUSY_CORES)
 
 
 def _first_line(exc: BaseException) -> str:
