@@ -139,6 +139,12 @@ def _article_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[tuple
         con.unregister("texts_of")
 
 
+def _keep_newest(cache: dict, limit: int) -> None:
+    """Drop the oldest entries of ``cache`` (insertion order) beyond ``limit``."""
+    for stale in list(itertools.islice(cache, max(0, len(cache) - limit))):
+        del cache[stale]
+
+
 def _cluster_paragraphs(
     con: duckdb.DuckDBPyConnection,
     features: ChunkFeatures,
@@ -250,8 +256,7 @@ def _cluster_paragraphs(
     con.execute("INSERT INTO paragraph_clusters BY NAME SELECT * FROM new_clusters")
     for name in ("probe", "nodes", "new_clusters"):
         con.unregister(name)
-    for stale in list(itertools.islice(grams_of, max(0, len(grams_of) - GRAMS_CACHE))):
-        del grams_of[stale]  # the oldest first
+    _keep_newest(grams_of, GRAMS_CACHE)
     return int(frame["cluster_id"].nunique()) if len(frame) else 0
 
 
@@ -281,8 +286,7 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, features: ChunkFeatures, ca
         similarity = hashed_jaccard(cache[a], cache[b])
         if similarity >= NEAR_DUPLICATE:
             links[(later, earlier)] = round(similarity, 4)
-    for stale in list(itertools.islice(cache, max(0, len(cache) - SHINGLE_CACHE))):
-        del cache[stale]  # the oldest first
+    _keep_newest(cache, SHINGLE_CACHE)
     frame = pd.DataFrame(
         [(a, b, s) for (a, b), s in links.items()],
         columns=["article_id", "similar_to", "similarity"],
