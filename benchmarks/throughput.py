@@ -214,10 +214,12 @@ def baseline(
     # way the libraries allow"): trafilatura has no parallelism of its own, so its
     # literal reading runs it on one core. Measured too, but the ratio is taken against
     # the pool above, which parallelises trafilatura as depeche does.
-    started = time.perf_counter()
-    for path in files if literal else []:
-        _extract(path)
-    extract_one_s = time.perf_counter() - started if literal else float("nan")
+    extract_one_s = float("nan")
+    if literal:
+        started = time.perf_counter()
+        for path in files:
+            _extract(path)
+        extract_one_s = time.perf_counter() - started
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         texts = [
@@ -573,7 +575,7 @@ def run_all(args: argparse.Namespace) -> None:
         literal = number == 0  # trafilatura on one core: 55 s, measured once
         rounds.append((run, baseline(corpus, warehouse, args.workers, MODEL, literal)))
     ratios = [b["total"] / r["wall"] for r, b in rounds]
-    first, base = sorted(rounds, key=lambda rb: rb[1]["total"] / rb[0]["wall"])[len(rounds) // 2]
+    first, base = rounds[sorted(range(len(rounds)), key=ratios.__getitem__)[len(rounds) // 2]]
     base = {**base, "extract_one_process": rounds[0][1]["extract_one_process"]}
     # The rerun is mostly fixed costs (imports, Prefect's run bookkeeping), which vary
     # with a shared machine's load: the median of a few reruns.
