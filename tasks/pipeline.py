@@ -76,7 +76,9 @@ def transform_chunk(
         t3 = clock()
         normalised = normalise_document(cleaned)
         t4 = clock()
-        out.documents.append(segment_document(normalised))
+        segmented = segment_document(normalised, cache)
+        segmented.blocks = []  # now its paragraphs; the blocks need not travel back
+        out.documents.append(segmented)
         t5 = clock()
         out.seconds["clean"] += t3 - t2
         out.seconds["normalise"] += t4 - t3

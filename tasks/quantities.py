@@ -104,6 +104,9 @@ _MONTHS = {
 _WORD = re.compile(r"[^\W\d_][\w’'-]*|%|€|\$")
 _FIGURE = re.compile(rf"(?<![\w,.])(?P<num>{_NUMBER})(?![\w])")
 _SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+|$)")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+_THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _SKIP_BEFORE_NOUN = {
     "de",
     "d",
@@ -141,8 +144,8 @@ class Quantity:
 
 def parse_number(text: str) -> float | None:
     """'10 000' -> 10000, '10.000' -> 10000, '1,5' -> 1.5, '13' -> 13."""
-    compact = re.sub(r"[ \u00a0\u202f]", "", text)
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", compact):
+    compact = _SPACES.sub("", text)
+    if _THOUSANDS_DOTS.fullmatch(compact):
         compact = compact.replace(".", "")  # dots as thousands separators
     compact = compact.replace(",", ".")
     try:
@@ -159,8 +162,9 @@ def unit_key(noun: str) -> str:
     return word
 
 
-def _sentence_at(text: str, offset: int) -> str:
-    for m in _SENTENCE.finditer(text):
+def _sentence_at(text: str, offset: int, sentences: list[re.Match[str]]) -> str:
+    """The sentence of ``text`` (split as ``sentences``) that holds ``offset``."""
+    for m in sentences:
         if m.start() <= offset < m.end():
             return m.group(0).strip()
     return text.strip()
@@ -169,6 +173,7 @@ def _sentence_at(text: str, offset: int) -> str:
 def find_quantities(position: int, text: str) -> list[Quantity]:
     """Every figure in one paragraph."""
     found: list[Quantity] = []
+    sentences: list[re.Match[str]] | None = None  # split when a figure is found
     for m in _FIGURE.finditer(text):
         raw = m.group("num")
         value = parse_number(raw)
@@ -176,7 +181,7 @@ def find_quantities(position: int, text: str) -> list[Quantity]:
             continue
         before = text[max(0, m.start() - 40) : m.start()].casefold()
         after_words = _WORD.findall(text[m.end() : m.end() + 60])
-        words_before = re.findall(r"[^\W\d_]+", before)
+        words_before = _LETTERS.findall(before)
         plain_year = re.fullmatch(r"\d{4}", raw) and 1800 <= value <= 2100
         if plain_year and (
             (
@@ -194,7 +199,8 @@ def find_quantities(position: int, text: str) -> list[Quantity]:
             scale = _SCALE[rest[0].casefold()]
             end = text.index(rest[0], end) + len(rest[0])
             rest = rest[1:]
-        qualifier = next((q for phrase, q in _QUALIFIERS if before.rstrip().endswith(phrase)), None)
+        stripped = before.rstrip()
+        qualifier = next((q for phrase, q in _QUALIFIERS if stripped.endswith(phrase)), None)
         noun_words = list(rest)
         if noun_words and noun_words[0].casefold() in _ADDITIONAL:
             qualifier = qualifier or "additional"
@@ -210,6 +216,8 @@ def find_quantities(position: int, text: str) -> list[Quantity]:
                 following = " ".join(w.casefold() for w in noun_words[1:3])
                 if following.startswith(("de plus", "supplémentaires", "more")):
                     qualifier = qualifier or "additional"
+        if sentences is None:
+            sentences = list(_SENTENCE.finditer(text))
         found.append(
             Quantity(
                 position=position,
@@ -220,7 +228,7 @@ def find_quantities(position: int, text: str) -> list[Quantity]:
                 unit=unit,
                 unit_key=unit_key(unit) if unit else None,
                 qualifier=qualifier,
-                sentence=_sentence_at(text, m.start()),
+                sentence=_sentence_at(text, m.start(), sentences),
             )
         )
     return found
