@@ -19,12 +19,16 @@ trafilatura version) keeps its XPath: an upgrade loses speed, never correctness.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
 
 from lxml import etree
-from trafilatura import xpaths
+from trafilatura import settings, xpaths
+
+# The module, not the function trafilatura's package exports under the same name.
+_baseline = importlib.import_module("trafilatura.baseline")
 
 #: True inside the extract stage: trafilatura's shortcuts of tasks/extract.py and the
 #: passes of this module answer for trafilatura's own code.
@@ -51,6 +55,8 @@ try:
     _STORY_CLASS = re.compile(xpaths._alt(xpaths._STORY_CLASS_TOKENS))
     _MAIN_ID = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_ID_TOKENS))
     _MAIN_CLASS = re.compile(xpaths._alt(xpaths._MAIN_CONTENT_CLASS_TOKENS))
+    # EXSLT's re:test(..., 'i') is Python's re.search with IGNORECASE (lxml's own code).
+    _COOKIE_CONSENT = re.compile(settings._COOKIE_CONSENT_RE, re.IGNORECASE)
     _TOKENS_FOUND = True
 except (AttributeError, TypeError, ValueError, re.error):
     _TOKENS_FOUND = False
@@ -157,6 +163,29 @@ def hidden_elements(tree: etree._Element) -> Elements:
     return out
 
 
+_BASIC_CLEAN_TAGS = frozenset(
+    ("aside", "fencedframe", "footer", "script", "style", "svg", "template")
+)
+
+
+def basic_clean(tree: etree._Element) -> Elements:
+    """settings.BASIC_CLEAN_XPATH (baseline.basic_cleaning): asides, footers, scripts,
+    styles, vector images, templates and cookie banners. trafilatura measures the whole
+    page's text with it (``html2txt``) on every page whose extraction is short, and its
+    justext rescue cleans with it."""
+    out = []
+    for el in tree.iterdescendants(etree.Element):
+        tag, cls, ident = el.tag, el.get("class"), el.get("id")
+        if (
+            tag in _BASIC_CLEAN_TAGS
+            or (tag == "div" and "footer" in _first(el, "class", "id"))
+            or (cls is not None and _COOKIE_CONSENT.search(cls) is not None)
+            or (ident is not None and _COOKIE_CONSENT.search(ident) is not None)
+        ):
+            out.append(el)
+    return out
+
+
 # BODY_XPATH[0], [2] and [3]: where the main text is, tried in turn (main_extractor).
 _CONTAINERS = ("article", "div", "main", "section")
 _FULLTEXT = re.compile("fulltext", re.IGNORECASE)
@@ -250,6 +279,12 @@ PASSES: dict[tuple[str, int], tuple[str, Callable[[etree._Element], Elements]]] 
 }
 
 
+#: (trafilatura module, global XPath it calls) -> (sha1 of the XPath text of 2.3.1, its pass)
+MODULE_PASSES: dict[tuple[object, str], tuple[str, Callable[[etree._Element], Elements]]] = {
+    (_baseline, "BASIC_CLEAN_XPATH"): ("841f8efcd6f3ebba", basic_clean),
+}
+
+
 def _digest(path: str) -> str:
     return hashlib.sha1(path.encode()).hexdigest()[:16]
 
@@ -273,4 +308,11 @@ def install() -> list[Pass]:
         elif isinstance(entry, etree.XPath) and _digest(entry.path) == digest:
             entries[index] = Pass(entry, function)  # type: ignore[index]
             installed.append(entries[index])  # type: ignore[index]
+    for (module, name), (digest, function) in MODULE_PASSES.items():
+        entry = getattr(module, name, None)
+        if isinstance(entry, Pass):
+            installed.append(entry)
+        elif isinstance(entry, etree.XPath) and _digest(entry.path) == digest:
+            setattr(module, name, Pass(entry, function))
+            installed.append(getattr(module, name))
     return installed
