@@ -29,9 +29,10 @@ from tasks.metadata import (
     stated_metadata,
 )
 from tasks.metadata import parse_date as parse_stated_date
-from tasks.xpath_passes import SHORTCUTS, install
+from tasks.xpath_passes import SHORTCUTS, install, install_class_lookup
 
 install()  # trafilatura's pruning XPaths answered by faster passes (tasks/xpath_passes.py)
+install_class_lookup()  # the same element classes, looked up in C
 
 STAGE = "extract"
 

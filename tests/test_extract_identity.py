@@ -168,3 +168,31 @@ def test_xpath_passes_select_what_trafilaturas_xpaths_select(
     assert {f.__name__ for _, f in functions} == {
         name for name, count in selected.items() if count
     }, selected
+
+
+def test_pages_parse_to_the_element_classes_of_lxml_html() -> None:
+    """The C lookup the extract stage installs gives every element the class lxml.html's
+    own lookup gives it: forms and their fields their own classes, others HtmlElement."""
+    from lxml import etree, html
+
+    page = (
+        b"<html><body><!-- note --><form><label>Name</label><input name=q>"
+        b"<select><option>a</option></select><textarea>t</textarea></form>"
+        b"<div><p>text <b>bold</b></p><FORM></FORM></div></body></html>"
+    )
+    pages = [page] + [gzip.decompress(p.read_bytes()) for p in PAGES[:10]]
+    for raw in pages:
+        own = html.document_fromstring(raw, parser=html.HTMLParser())
+        fast_parser = html.HTMLParser()
+        fast_parser.set_element_class_lookup(xpath_passes.html_class_lookup())
+        fast = html.document_fromstring(raw, parser=fast_parser)
+        assert [type(e) for e in own.iter()] == [type(e) for e in fast.iter()]
+    tree = load_html(page)  # trafilatura's parser, as the extract stage has it
+    assert {type(e).__name__ for e in tree.iter()} >= {
+        "FormElement",
+        "InputElement",
+        "SelectElement",
+        "TextareaElement",
+        "LabelElement",
+    }
+    assert all(isinstance(e, (html.HtmlElement, etree._Comment)) for e in tree.iter())
