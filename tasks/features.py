@@ -50,22 +50,31 @@ def chunk_features(rows: ParagraphRows, texts: list[tuple[str, str]]) -> ChunkFe
 
     An article's text is its paragraphs joined by blank lines (``Document.body_text``),
     and no word spans a blank line, so its words are its paragraphs' words in order: each
-    paragraph is folded once, for both similarities.
+    paragraph is folded once, for both similarities. A paragraph syndicated word for word
+    (a quarter of the bench corpus's) is folded, cut into bigrams and banded once per
+    chunk, its copies sharing the result.
     """
-    body: list[tuple[str, int, str, list[str]]] = []
+    body: list[tuple[str, int, str]] = []
     article_words: dict[str, list[str]] = {}
+    folded: dict[str, list[str]] = {}  # text -> words: syndicated copies are folded once
     for a, p, kind, t in rows:
-        w = words(t)
+        w = folded.get(t)
+        if w is None:
+            w = folded[t] = words(t)
         article_words.setdefault(a, []).extend(w)
         if kind == "body" and eligible(t):
-            body.append((a, p, t, w))
+            body.append((a, p, t))
     for a, t in texts:
         article_words[a] = words(t)
-    grams_and_keys = [bigrams_and_keys_of(w) for _, _, _, w in body]
+    # Each distinct text's bigrams and band keys once; its copies share them.
+    distinct = {t: i for i, t in enumerate(dict.fromkeys(t for _, _, t in body))}
+    grams_and_keys = [bigrams_and_keys_of(folded[t]) for t in distinct]
+    keys = band_keys([k for _, k in grams_and_keys])  # = keys_of(grams)
+    copies = [distinct[t] for _, _, t in body]
     return ChunkFeatures(
-        paragraphs=[(a, p, t) for a, p, t, _ in body],
-        grams=[g for g, _ in grams_and_keys],
-        paragraph_keys=band_keys([k for _, k in grams_and_keys]),  # = keys_of(grams)
+        paragraphs=body,
+        grams=[grams_and_keys[i][0] for i in copies],
+        paragraph_keys=keys[np.asarray(copies, dtype=np.intp)] if copies else keys,
         articles=list(article_words),
         article_keys=band_keys(
             [shingle_keys_of(w) for w in article_words.values()], sample=ARTICLE_SAMPLE

@@ -13,8 +13,9 @@ in different runs and processes agree.
 from __future__ import annotations
 
 import itertools
+import operator
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -86,9 +87,13 @@ def _grams_and_keys(w: list[str], n: int) -> tuple[list[str], list[str]]:
     """The word n-grams of ``w`` in order, and their ``signature_keys``, in one pass."""
     # zip over the word list shifted by 0..n-1: one tuple per n-gram, in order.
     grams = list(map(" ".join, zip(*(w[k:] for k in range(n)), strict=False)))
-    stop = [x in STOP_WORDS for x in w]
-    flags = zip(*(stop[k:] for k in range(n)), strict=False)
-    kept = {g for g, f in zip(grams, flags, strict=True) if not all(f)}
+    stop = list(map(STOP_WORDS.__contains__, w))
+    # Whether each n-gram is made of stop words only, without a Python loop: the flags
+    # of the words it starts at, then and-ed with those of the n - 1 words that follow.
+    only_stop: Iterator[bool] = iter(stop)
+    for k in range(1, n):
+        only_stop = map(operator.and_, only_stop, stop[k:])
+    kept = set(itertools.compress(grams, map(operator.not_, only_stop)))
     return grams, list(kept) if kept else list(set(grams))
 
 
