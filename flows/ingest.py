@@ -6,6 +6,7 @@ extracted, cleaned and tagged in worker processes.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from pathlib import Path
 
@@ -209,11 +210,19 @@ def _group_and_finish(settings: Settings, summary: RunSummary) -> RunSummary:
 def _index_group_finish(settings: Settings, summary: RunSummary) -> RunSummary:
     """The search index (DuckDB's work, in a thread) while this thread groups (wiring)."""
     with held_open(settings.warehouse):  # the two threads share one DuckDB instance
-        index = search_index_task.submit(settings.warehouse, summary.changed)
-        # With more than one core, a helper process prepares each next chunk's texts.
-        summary.stories = group_task(
-            settings.warehouse, settings.story_window_days, settings.workers > 1
-        ).stories
+        # With more than one core, a helper process prepares each next chunk's texts;
+        # the index is built on that core once the helper is done with it.
+        core_free = threading.Event()
+        index = search_index_task.submit(settings.warehouse, summary.changed, quote(core_free))
+        try:
+            summary.stories = group_task(
+                settings.warehouse,
+                settings.story_window_days,
+                settings.workers > 1,
+                quote(core_free),
+            ).stories
+        finally:
+            core_free.set()  # grouping sets it itself, unless it could not even start
         index.result()
     return finish_run(summary)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -433,13 +434,34 @@ def _result(future: Future[ChunkFeatures], warehouse: Path) -> ChunkFeatures | N
 
 
 def group(
-    warehouse: Path, window_days: int = 7, *, helper: bool = False, chunk_size: int = CHUNK
+    warehouse: Path,
+    window_days: int = 7,
+    *,
+    helper: bool = False,
+    chunk_size: int = CHUNK,
+    core_free: threading.Event | None = None,
 ) -> GroupStats:
     """Group every article not grouped in its current version; see the module doc.
 
     With ``helper``, the texts of the next chunk are folded, shingled and banded in a
     helper process while this one is grouped (a run with more than one worker).
+    ``core_free`` is set once grouping no longer keeps a second core busy: when its last
+    chunk starts (the helper has nothing left to prepare), or when it ends or fails.
     """
+    try:
+        return _group(warehouse, window_days, helper, chunk_size, core_free)
+    finally:
+        if core_free is not None:
+            core_free.set()
+
+
+def _group(
+    warehouse: Path,
+    window_days: int,
+    helper: bool,
+    chunk_size: int,
+    core_free: threading.Event | None,
+) -> GroupStats:
     started = datetime.now()
     stats = GroupStats()
     with connect(warehouse) as con:
@@ -463,6 +485,8 @@ def group(
             in_turn = _features_in_turn(con, chunks, process, warehouse)
             for number, chunk in enumerate(chunks):
                 first = number == 0
+                if core_free is not None and (process is None or number == len(chunks) - 1):
+                    core_free.set()
                 _register_ids(con, "chunk", "article_id", chunk)
                 with _collector_paused():
                     features = next(in_turn)  # computed or received here, collector paused
@@ -493,10 +517,16 @@ def group(
 @task(
     name="group", cache_policy=NONE, retries=2, retry_delay_seconds=2, timeout_seconds=LOAD_TIMEOUT
 )
-def group_task(warehouse: Path, window_days: int, helper: bool = False) -> GroupStats:
-    """Group the run's new and updated articles (I/O: retried; one transaction)."""
+def group_task(
+    warehouse: Path,
+    window_days: int,
+    helper: bool = False,
+    core_free: threading.Event | None = None,
+) -> GroupStats:
+    """Group the run's new and updated articles (I/O: retried; one transaction); see
+    ``group`` for ``core_free``."""
     try:
-        stats = group(warehouse, window_days, helper=helper)
+        stats = group(warehouse, window_days, helper=helper, core_free=core_free)
     except WarehouseLocked as exc:
         get_run_logger().warning(
             "%s: locked by %s; grouping is left to the next run", warehouse, exc.holder
@@ -536,9 +566,15 @@ def regroup_task(warehouse: Path, window_days: int, helper: bool = False) -> Gro
 
 
 def regroup(
-    warehouse: Path, window_days: int = 7, *, helper: bool = False, chunk_size: int = CHUNK
+    warehouse: Path,
+    window_days: int = 7,
+    *,
+    helper: bool = False,
+    chunk_size: int = CHUNK,
+    core_free: threading.Event | None = None,
 ) -> GroupStats:
-    """Forget all grouping and group the whole warehouse again, oldest articles first."""
+    """Forget all grouping and group the whole warehouse again, oldest articles first
+    (``core_free``: see ``group``)."""
     with connect(warehouse) as con:
         for table in (
             "paragraph_clusters",
@@ -549,7 +585,7 @@ def regroup(
             "stories",
         ):
             con.execute(f"DELETE FROM {table}")
-    return group(warehouse, window_days, helper=helper, chunk_size=chunk_size)
+    return group(warehouse, window_days, helper=helper, chunk_size=chunk_size, core_free=core_free)
 
 
 __all__ = ["BANDS", "GroupStats", "group", "group_task", "regroup", "regroup_task"]

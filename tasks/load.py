@@ -428,13 +428,16 @@ def load(
 
 
 @task(name="search_index", cache_policy=NONE, retries=2, retry_delay_seconds=2)
-def search_index_task(warehouse: Path, changed: bool) -> bool:
+def search_index_task(warehouse: Path, changed: bool, after: threading.Event | None = None) -> bool:
     """Update the full-text index over paragraphs if the run changed articles, or build
     it if there is none yet (I/O: retried). Submitted while the flow groups: the index is
-    DuckDB's work, which releases the GIL, so it gets the core grouping leaves idle.
-    Prefect cannot interrupt a blocking call in a worker thread: the bound is inside
-    (``LOAD_TIMEOUT``, then DuckDB's interrupt)."""
+    DuckDB's work, which releases the GIL, so it gets the core grouping leaves idle; it
+    starts when ``after`` is set (grouping's helper process is done with that core), or
+    after ``LOAD_TIMEOUT`` at the latest. Prefect cannot interrupt a blocking call in a
+    worker thread: the bound is inside (``LOAD_TIMEOUT``, then DuckDB's interrupt)."""
     logger = get_run_logger()
+    if after is not None:
+        after.wait(LOAD_TIMEOUT)
     started = time.perf_counter()
     try:
         built = build_search_index(warehouse, only_if_missing=not changed)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 import shutil
+import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from depeche.settings import load_settings
@@ -441,3 +443,46 @@ def test_a_helper_process_changes_nothing_but_the_time(tmp_path: Path, warehouse
         failed: Future = Future()
         failed.set_exception(failure)
         assert _result(failed, warehouse) is None
+
+
+class _Freed(threading.Event):
+    """Records how many articles were still to group when grouping freed its core."""
+
+    def __init__(self, warehouse: Path) -> None:
+        super().__init__()
+        self.warehouse = warehouse
+        self.pending: list[int] = []
+
+    def set(self) -> None:
+        if not self.is_set():
+            con = duckdb.connect(str(self.warehouse))  # the instance grouping holds open
+            try:
+                self.pending += con.execute(
+                    "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                    "(SELECT 1 FROM story_articles s WHERE s.article_id = a.article_id)"
+                ).fetchone()  # type: ignore[operator]
+            finally:
+                con.close()
+        super().set()
+
+
+def test_grouping_frees_the_second_core_for_the_index_once_its_helper_is_done(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """The flow builds the search index on the core grouping's helper process leaves:
+    from the last chunk on (the helper has nothing more to prepare), from the start
+    without a helper, and at once when grouping fails."""
+    from depeche.errors import WarehouseError
+    from tasks.group import group, regroup
+
+    _ingest([SEEDS], warehouse)
+    helped = _Freed(warehouse)
+    regroup(warehouse, helper=True, chunk_size=2, core_free=helped)
+    assert helped.pending == [1]  # chunks of 2, 2 and 1 article(s): as the last starts
+    alone = _Freed(warehouse)
+    regroup(warehouse, helper=False, chunk_size=2, core_free=alone)
+    assert alone.pending == [5]
+    failed = threading.Event()
+    with pytest.raises(WarehouseError):
+        group(tmp_path, core_free=failed)  # a folder: not a warehouse
+    assert failed.is_set()
