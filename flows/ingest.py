@@ -16,7 +16,7 @@ from prefect.runtime import flow_run
 from prefect.states import State
 from prefect.utilities.annotations import quote
 
-from depeche import heartbeat
+from depeche import heartbeat, parameters
 from depeche.runners import BatchRunner, batch_runner
 from depeche.settings import Settings, as_settings
 from tasks.fetch import FetchResult
@@ -83,6 +83,7 @@ def _submit(
     )
 
 
+@parameters.install  # the settings recorded without importing FastAPI (depeche/parameters.py)
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
 def ingest(settings: Settings) -> State:
     """Ingest the configured files and URLs into the warehouse; the run's figures are the
@@ -224,9 +225,10 @@ def _index_group_finish(settings: Settings, summary: RunSummary) -> RunSummary:
         finally:
             core_free.set()  # grouping sets it itself, unless it could not even start
         index.result()
-    return finish_run(summary)
+        return finish_run(summary)  # still held: one opening of the file less
 
 
+@parameters.install
 @flow(name="reprocess", log_prints=False, validate_parameters=False)
 def reprocess(settings: Settings) -> RunSummary:
     """Extract, clean and load again every archived web page, without the network."""
@@ -257,6 +259,7 @@ def reprocess(settings: Settings) -> RunSummary:
     return _index_group_finish(settings, summary)
 
 
+@parameters.install
 @flow(name="regroup", log_prints=False, validate_parameters=False)
 def regroup(settings: Settings) -> GroupStats:
     """Forget all grouping and group the whole warehouse again (ingest groups new articles

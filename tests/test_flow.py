@@ -196,6 +196,37 @@ def test_run_publishes_summary_artifact(seed_copy: Path, warehouse: Path) -> Non
     assert "| articles new | 5 |" in mine[0].data
 
 
+def test_the_run_records_its_settings_as_prefect_would(seed_copy: Path, warehouse: Path) -> None:
+    """The settings a flow run records (depeche/parameters.py, without FastAPI) are the
+    JSON Prefect's own conversion gives; other parameters take Prefect's own path."""
+    import asyncio
+    from uuid import UUID
+
+    from fastapi.encoders import jsonable_encoder
+    from prefect import Flow
+    from prefect.client.orchestration import get_client
+
+    from flows.ingest import ingest, regroup, reprocess
+
+    settings = load_settings(sources=[seed_copy], warehouse=warehouse)
+    ingest(settings)
+    ((flow_run_id,),) = query(warehouse, "SELECT flow_run_id FROM runs")
+
+    async def read():  # type: ignore[no-untyped-def]
+        async with get_client() as client:
+            return await client.read_flow_run(UUID(flow_run_id))
+
+    recorded = asyncio.run(read()).parameters
+    assert recorded == {"settings": jsonable_encoder(settings)}
+    assert recorded["settings"]["sources"] == [str(seed_copy)]
+    for flow in (ingest, reprocess, regroup):
+        assert flow.serialize_parameters({"settings": settings}) == Flow.serialize_parameters(
+            flow, {"settings": settings}
+        )
+        plain = {"settings": {"warehouse": str(warehouse)}, "n": 3}
+        assert flow.serialize_parameters(plain) == Flow.serialize_parameters(flow, plain)
+
+
 def _corpus(folder: Path, copies: int) -> Path:
     """Seeds and the HTML fixture, each copied with a varying first paragraph."""
     folder.mkdir()
