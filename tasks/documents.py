@@ -107,11 +107,16 @@ class Document:
     ner_status: str = "pending"
     mentions: list[Mention] = field(default_factory=list)
     quantities: list[Any] = field(default_factory=list)  # tasks.quantities.Quantity
+    # (location, its article id): validation names the article on every row it builds.
+    _id_of: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def article_id(self) -> str:
         """Stable id of the source: the same file always maps to the same article."""
-        return article_id_for(self.location)
+        known = getattr(self, "_id_of", None)  # unset in a Document pickled before it
+        if known is None or known[0] != self.location:
+            known = self._id_of = (self.location, article_id_for(self.location))
+        return known[1]
 
     @property
     def body_text(self) -> str:
