@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         5_000_000, gt=0, description="Files larger than this (after gunzip) are rejected."
     )
-    batch_size: int = Field(400, gt=0, description="Documents per batch task.")
+    batch_size: int = Field(200, gt=0, description="Documents per batch task.")
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         gt=0,
