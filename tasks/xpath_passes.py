@@ -318,9 +318,21 @@ def install_class_lookup() -> None:
         parser.set_element_class_lookup(lookup)
 
 
+def _pass_for(
+    entry: object, digest: str, function: Callable[[etree._Element], Elements]
+) -> Pass | None:
+    """What answers for ``entry`` (a trafilatura XPath, or the pass already put there):
+    the pass, when the XPath's text is the one ``function`` was written for; else None."""
+    if isinstance(entry, Pass):
+        return entry
+    if isinstance(entry, etree.XPath) and _digest(entry.path) == digest:
+        return Pass(entry, function)
+    return None
+
+
 def install() -> list[Pass]:
     """Put the passes in trafilatura's XPath lists, in place, so that every trafilatura
-    module that imported a list sees them.
+    module that imported a list sees them, and in the module globals of ``MODULE_PASSES``.
 
     Returns:
         The passes in place: one per expression whose text is the one its pass was
@@ -332,16 +344,11 @@ def install() -> list[Pass]:
     for (name, index), (digest, function) in PASSES.items():
         entries = getattr(xpaths, name, None)
         entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
-        if isinstance(entry, Pass):
-            installed.append(entry)
-        elif isinstance(entry, etree.XPath) and _digest(entry.path) == digest:
-            entries[index] = Pass(entry, function)  # type: ignore[index]
-            installed.append(entries[index])  # type: ignore[index]
+        if (placed := _pass_for(entry, digest, function)) is not None:
+            entries[index] = placed  # type: ignore[index]
+            installed.append(placed)
     for (module, name), (digest, function) in MODULE_PASSES.items():
-        entry = getattr(module, name, None)
-        if isinstance(entry, Pass):
-            installed.append(entry)
-        elif isinstance(entry, etree.XPath) and _digest(entry.path) == digest:
-            setattr(module, name, Pass(entry, function))
-            installed.append(getattr(module, name))
+        if (placed := _pass_for(getattr(module, name, None), digest, function)) is not None:
+            setattr(module, name, placed)
+            installed.append(placed)
     return installed
