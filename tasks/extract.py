@@ -7,11 +7,12 @@ HTML goes through trafilatura. Plain text has no markup, so its blocks are its l
 from __future__ import annotations
 
 import re
-from copy import deepcopy
+from copy import copy, deepcopy
 from functools import wraps
 
 import trafilatura
 import trafilatura.core
+import trafilatura.external as external
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
@@ -393,29 +394,129 @@ def readability_cannot_win(
     )
 
 
-_compare_extraction = getattr(
-    trafilatura.core.compare_extraction, "__wrapped__", trafilatura.core.compare_extraction
-)
+def _own(function):  # type: ignore[no-untyped-def]
+    """trafilatura's own function, also when this module is imported again."""
+    return getattr(function, "__wrapped__", function)
 
 
-@wraps(_compare_extraction)
-def _compare_extraction_bounded(
+_compare_extraction = _own(external.compare_extraction)
+_own_justext_rescue = _own(external.justext_rescue)
+_own_prepare_tree = _own(trafilatura.core._prepare_tree)
+_own_extract_and_compare = _own(trafilatura.core._extract_and_compare)
+
+
+# --- trafilatura's copies of the page, made only when something reads them ---------------
+#
+# trafilatura (2.3.1, ``core``) keeps three copies of a page beside the one it extracts
+# from: the tree it was handed (``bare_extraction``: ``extract_html`` has read what it needs
+# from its own tree before, and hands it over, see ``_HandedOver``), the cleaned tree
+# before tag conversion (``_prepare_tree``: read only by the justext check, which runs on
+# a tenth of the pages) and the raw page for readability (``_extract_and_compare``: not
+# read when readability is skipped, above). Copying them is 4 % of the extract stage.
+# Inside ``extract_html`` the last two are made only when read: the cleaned tree is
+# cleaned again from the raw page, which nothing changes until the comparison is over.
+
+
+class _CleanedLater:
+    """trafilatura's cleaned copy of ``tree`` before tag conversion, made when read."""
+
+    __slots__ = ("options", "tree")
+
+    def __init__(self, tree: HtmlElement, options: Extractor) -> None:
+        self.tree, self.options = tree, options
+
+    def make(self) -> HtmlElement:
+        return trafilatura.core.tree_cleaning(copy(self.tree), self.options)
+
+
+@wraps(_own_prepare_tree)
+def _prepare_tree(
+    tree: HtmlElement, options: Extractor, url: str | None
+) -> tuple[HtmlElement, HtmlElement | _CleanedLater]:
+    """``core._prepare_tree``, the pre-conversion copy made only if the justext check
+    reads it (inside ``extract_html``, comments off; elsewhere trafilatura's own)."""
+    if not SHORTCUTS.get() or options.comments:
+        return _own_prepare_tree(tree, options, url)
+    cleaned = trafilatura.core.tree_cleaning(copy(tree), options)
+    return trafilatura.core.convert_tags(cleaned, options, url), _CleanedLater(tree, options)
+
+
+@wraps(_own_justext_rescue)
+def _justext_rescue(
+    tree: HtmlElement | _CleanedLater, options: Extractor
+) -> tuple[etree._Element, str]:
+    """``external.justext_rescue``, making the cleaned copy ``_prepare_tree`` put off."""
+    if isinstance(tree, _CleanedLater):
+        tree = tree.make()
+    return _own_justext_rescue(tree, options)
+
+
+def _readability_skipped(
+    tree: HtmlElement, body: etree._Element, text: str, options: Extractor
+) -> bool:
+    """Whether ``compare_extraction`` can leave readability out: it returns before
+    readability runs (recall focus, long text), or readability cannot win (balanced)."""
+    if options.focus == "recall":
+        return len(text) > options.min_extracted_size * 10
+    if options.focus != "balanced":
+        return False
+    bound = readability_bound(tree)  # the raw page, as readability would get it
+    return bound is not None and readability_cannot_win(body, len(text), bound, options)
+
+
+@wraps(_own_extract_and_compare)
+def _extract_and_compare(
     cleaned_tree: HtmlElement,
-    raw_tree: HtmlElement,
-    body: etree._Element,
-    text: str,
+    cleaned_backup: HtmlElement | _CleanedLater,
+    tree: HtmlElement,
     options: Extractor,
 ) -> tuple[etree._Element, str]:
-    """``compare_extraction``, with readability skipped inside ``extract_html`` when it
-    cannot win; elsewhere (other callers, other threads) exactly trafilatura's own."""
-    if SHORTCUTS.get() and options.focus == "balanced":
-        bound = readability_bound(raw_tree)  # raw_tree is read by readability alone
-        if bound is not None and readability_cannot_win(body, len(text), bound, options):
-            raw_tree = HtmlElement()
-    return _compare_extraction(cleaned_tree, raw_tree, body, text, options)
+    """``core._extract_and_compare``, with readability handed an empty page when it is
+    skipped, instead of a copy of the page, inside ``extract_html``; elsewhere (other
+    callers, other threads) exactly trafilatura's own."""
+    if not SHORTCUTS.get():
+        return _own_extract_and_compare(cleaned_tree, cleaned_backup, tree, options)
+    body, text = trafilatura.core.extract_content(cleaned_tree, options)
+    if options.fast:
+        return body, text
+    skipped = _readability_skipped(tree, body, text, options)
+    raw_tree = HtmlElement() if skipped else copy(tree)
+    return _compare_extraction(cleaned_backup, raw_tree, body, text, options)
 
 
-trafilatura.core.compare_extraction = _compare_extraction_bounded
+trafilatura.core._prepare_tree = _prepare_tree
+trafilatura.core._extract_and_compare = _extract_and_compare
+external.justext_rescue = _justext_rescue
+
+
+class _HandedOver:
+    """A tree given to ``trafilatura.bare_extraction`` to extract from, not to copy:
+    its caller reads nothing from it afterwards (``load_html`` below)."""
+
+    __slots__ = ("tree",)
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.tree = tree
+
+
+def handed_over(tree: HtmlElement) -> HtmlElement | _HandedOver:
+    """``tree``, for trafilatura to extract from without copying it first."""
+    return _HandedOver(tree)
+
+
+_own_load_html = _own(trafilatura.core.load_html)
+
+
+@wraps(_own_load_html)
+def _load_html(htmlobject: object, max_size: int | None = None) -> HtmlElement | None:
+    """``utils.load_html`` as ``bare_extraction`` calls it; a handed-over tree is used as
+    it is (``bare_extraction`` copies a tree it is given, for its caller's sake)."""
+    if isinstance(htmlobject, _HandedOver):
+        return htmlobject.tree
+    return _own_load_html(htmlobject, max_size)  # type: ignore[arg-type]
+
+
+trafilatura.core.load_html = _load_html
 
 
 def extract_html(doc: Document) -> Document | Reject:
@@ -423,16 +524,28 @@ def extract_html(doc: Document) -> Document | Reject:
     tree = load_html(doc.text)
     if tree is None:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", "no document tree")
+    # Metadata is read first: extraction then works on the tree itself, not on a copy.
     stated = stated_metadata(tree)
-    # Read before extraction, which works on its own copy of the tree.
     h1, after_crumb = headings(tree)
-    shortcut = SHORTCUTS.set(True)  # see _compare_extraction_bounded, tasks/xpath_passes.py
+    sitename = stated.sitename or tmeta.extract_sitename(tree)
+    fallback_title = None if stated.titles or h1 else tmeta.extract_title(tree)
+    title = choose_title(stated, h1, fallback_title, after_crumb)
+    # Who wrote it: what the page states, then its visible byline (tasks/metadata.py),
+    # with the byline search trafilatura does (tasks.extract.byline_author) as the layout
+    # fallback; else the outlet itself.
+    authors = choose_authors(stated, tree, lambda: squash(byline_author(tree) or ""))
+    published = stated.published
+    if published is None:
+        # htmldate on stated places only: its free-text search invents dates from years.
+        published = parse_stated_date(find_date(tree, extensive_search=False, original_date=True))
+    tags = stated.tags or _split_tags(tag_links(tree))
+    shortcut = SHORTCUTS.set(True)  # see _extract_and_compare, tasks/xpath_passes.py
     try:
         # Metadata comes from what the page states (tasks/metadata.py); trafilatura's own
         # metadata pass costs a third of the extraction time and is used only as a
-        # fallback below, piece by piece.
+        # fallback above, piece by piece.
         result = trafilatura.bare_extraction(
-            tree, include_comments=False, include_tables=True, with_metadata=False
+            handed_over(tree), include_comments=False, include_tables=True, with_metadata=False
         )
     except (ValueError, etree.LxmlError) as exc:
         return Reject(doc.source_uri, STAGE, "HTML could not be parsed", str(exc))
@@ -446,24 +559,14 @@ def extract_html(doc: Document) -> Document | Reject:
             "the page holds only navigation, boilerplate or markup",
         )
     doc.blocks = _blocks_from_body(result.body)
-    doc.sitename = stated.sitename or tmeta.extract_sitename(tree)
-    fallback_title = None if stated.titles or h1 else tmeta.extract_title(tree)
-    title = choose_title(stated, h1, fallback_title, after_crumb)
+    doc.sitename = sitename
     doc.title, doc.title_source = (title, "html") if title else (None, None)
-    # Who wrote it: what the page states, then its visible byline (tasks/metadata.py),
-    # with the byline search trafilatura does (tasks.extract.byline_author) as the layout
-    # fallback; else the outlet itself.
-    authors = choose_authors(stated, tree, lambda: squash(byline_author(tree) or ""))
-    if not authors and doc.sitename:
-        authors = [doc.sitename]
+    if not authors and sitename:
+        authors = [sitename]
     doc.author = ", ".join(authors) if authors else None
-    doc.published = stated.published
-    if doc.published is None:
-        # htmldate on stated places only: its free-text search invents dates from years.
-        found = find_date(tree, extensive_search=False, original_date=True)
-        doc.published = parse_stated_date(found)
+    doc.published = published
     doc.url = stated.url
-    doc.tags = stated.tags or _split_tags(tag_links(tree))
+    doc.tags = tags
     doc.categories = stated.sections
     return doc
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import trafilatura.core
+import trafilatura.external
 from lxml.etree import tostring
 from trafilatura import metadata as tmeta
 from trafilatura.external import try_readability
@@ -36,6 +37,14 @@ if not BENCH.is_dir():
 # Every seventh page of the three datasets (92 of 643) keeps this under ten seconds; all
 # 643 agree (python -m benchmarks.extract_speed --dump/--compare across two versions).
 PAGES = sorted(BENCH.glob("*/html/*.gz"))[::7]
+# Pages whose extraction is short or unclean enough for trafilatura's justext check (16
+# of the 643), which reads the cleaned copy of the page extract_html has made only then.
+JUSTEXT_PAGES = [
+    BENCH / "fundus-pages/html/de_Focus.html.gz",
+    BENCH / "fundus-pages/html/es_MallorcaMagazin.html.gz",
+    BENCH / "trafilatura-eval/html/caymancompass.com-prison.html.gz",
+    BENCH / "trafilatura-eval/html/fifplay.com.settings.html.gz",
+]
 
 
 def _document(path: Path) -> Document:
@@ -55,10 +64,20 @@ def test_extracted_fields_match_trafilaturas_own_path(monkeypatch: pytest.Monkey
         return decided
 
     monkeypatch.setattr(extract, "readability_cannot_win", counted)
-    for path in PAGES:
+    make = extract._CleanedLater.make
+
+    def made(later: extract._CleanedLater):  # type: ignore[no-untyped-def]
+        seen["cleaned copy made for justext"] += 1
+        return make(later)
+
+    monkeypatch.setattr(extract._CleanedLater, "make", made)
+    for path in PAGES + JUSTEXT_PAGES:
         fast = fields(extract.extract_document(_document(path)))
         with monkeypatch.context() as own:
-            own.setattr(trafilatura.core, "compare_extraction", extract._compare_extraction)
+            own.setattr(trafilatura.core, "_prepare_tree", extract._own_prepare_tree)
+            own.setattr(trafilatura.core, "_extract_and_compare", extract._own_extract_and_compare)
+            own.setattr(trafilatura.external, "justext_rescue", extract._own_justext_rescue)
+            own.setattr(extract, "handed_over", lambda tree: tree)  # trafilatura copies it
             own.setattr(extract, "byline_author", tmeta.extract_author)
             own.setattr(extract, "tag_links", lambda tree: tmeta.extract_catstags("tag", tree))
             for xpath_pass in xpath_passes.install():
@@ -69,6 +88,7 @@ def test_extracted_fields_match_trafilaturas_own_path(monkeypatch: pytest.Monkey
         seen["tags"] += bool(fast.get("tags"))
     # the sample covers what the shortcuts decide
     assert seen["readability skipped"] > 20, seen
+    assert seen["cleaned copy made for justext"] >= len(JUSTEXT_PAGES), seen
     assert seen["author"] > 50 and seen["tags"] > 20, seen
 
 
@@ -116,6 +136,7 @@ def test_shortcuts_apply_only_inside_the_extract_stage(
         return run
 
     monkeypatch.setattr(extract, "_compare_extraction", recorded)
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", recorded)
     for xpath_pass in xpath_passes.install():
         monkeypatch.setattr(xpath_pass, "function", counted(xpath_pass))
     for path in PAGES[:20]:
@@ -126,7 +147,10 @@ def test_shortcuts_apply_only_inside_the_extract_stage(
     given.clear()
     passes.clear()
     for path in PAGES[:20]:
-        trafilatura.bare_extraction(gzip.decompress(path.read_bytes()), include_comments=False)
+        page = load_html(gzip.decompress(path.read_bytes()))
+        before = tostring(page)
+        trafilatura.bare_extraction(page, include_comments=False)
+        assert tostring(page) == before, path.name  # a caller's tree is copied, not changed
     assert given and 0 not in given
     assert not passes
     assert not extract.SHORTCUTS.get()
