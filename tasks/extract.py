@@ -17,6 +17,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import metadata as tmeta
+from trafilatura import utils as tutils
 from trafilatura.baseline import block_text
 from trafilatura.settings import Extractor
 from trafilatura.utils import line_processing, load_html, trim
@@ -34,6 +35,32 @@ from tasks.xpath_passes import SHORTCUTS, install, install_class_lookup
 
 install()  # trafilatura's pruning XPaths answered by faster passes (tasks/xpath_passes.py)
 install_class_lookup()  # the same element classes, looked up in C
+
+
+class RareCharacters:
+    """trafilatura's ``INVALID_XML_CHARS`` (2.3.1: control characters and two
+    non-characters, removed from every page before it is parsed), with ``sub`` asking first
+    whether any of them is in the page at all. One ``in`` scan per character takes a third
+    of the time of the regular expression's pass over a page that holds none of them, as
+    1,999 of the 2,005 pages of the throughput corpus (0.25 against 0.75 ms a page)."""
+
+    CLASS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
+    CHARACTERS = tuple(map(chr, (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)))
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def sub(self, repl: str, string: str, count: int = 0) -> str:
+        if any(character in string for character in self.CHARACTERS):
+            return self.pattern.sub(repl, string, count)
+        return string
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.pattern, name)
+
+
+if getattr(tutils.INVALID_XML_CHARS, "pattern", None) == RareCharacters.CLASS:
+    tutils.INVALID_XML_CHARS = RareCharacters(tutils.INVALID_XML_CHARS)  # type: ignore[assignment]
 
 STAGE = "extract"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from collections import Counter
 from copy import copy
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 import trafilatura.core
 import trafilatura.external
+import trafilatura.utils
 from lxml.etree import tostring
 from trafilatura import metadata as tmeta
 from trafilatura.external import try_readability
@@ -220,3 +222,16 @@ def test_pages_parse_to_the_element_classes_of_lxml_html() -> None:
         "LabelElement",
     }
     assert all(isinstance(e, (html.HtmlElement, etree._Comment)) for e in tree.iter())
+
+
+def test_rare_characters_remove_what_trafilaturas_pattern_removes() -> None:
+    pattern = re.compile(extract.RareCharacters.CLASS)
+    matched = [chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))]
+    assert tuple(matched) == extract.RareCharacters.CHARACTERS
+    installed = trafilatura.utils.INVALID_XML_CHARS
+    assert isinstance(installed, extract.RareCharacters)
+    page = "<html><body><p>Déjà vu\u00a0: 10\u202f000 soldats</p></body></html>"
+    assert installed.sub("", page) is page
+    for character in matched:
+        dirty = page.replace("vu", f"v{character}u{character}")
+        assert installed.sub("", dirty) == pattern.sub("", dirty) == page
