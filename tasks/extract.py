@@ -24,6 +24,7 @@ from trafilatura.utils import line_processing, load_html, trim
 from trafilatura.xml import delete_element
 
 from tasks.documents import Block, Document, Reject
+from tasks.justext_passes import install as install_justext
 from tasks.metadata import (
     choose_authors,
     choose_title,
@@ -35,6 +36,7 @@ from tasks.xpath_passes import SHORTCUTS, install, install_class_lookup
 
 install()  # trafilatura's pruning XPaths answered by faster passes (tasks/xpath_passes.py)
 install_class_lookup()  # the same element classes, looked up in C
+install_justext()  # justext's paragraphs, made faster (tasks/justext_passes.py)
 
 
 class RareCharacters:

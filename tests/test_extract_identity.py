@@ -20,6 +20,8 @@ import pytest
 import trafilatura.core
 import trafilatura.external
 import trafilatura.utils
+from justext.core import ParagraphMaker, classify_paragraphs, revise_paragraph_classification
+from justext.utils import get_stoplist
 from lxml.etree import tostring
 from trafilatura import metadata as tmeta
 from trafilatura.external import try_readability
@@ -27,7 +29,7 @@ from trafilatura.utils import load_html, trim
 
 from benchmarks.extract_speed import fields
 from benchmarks.quality import BENCH
-from tasks import extract, xpath_passes
+from tasks import extract, justext_passes, xpath_passes
 from tasks.documents import Document
 from tasks.read import document_from_bytes
 
@@ -80,6 +82,7 @@ def test_extracted_fields_match_trafilaturas_own_path(monkeypatch: pytest.Monkey
             own.setattr(trafilatura.core, "_extract_and_compare", extract._own_extract_and_compare)
             own.setattr(trafilatura.external, "justext_rescue", extract._own_justext_rescue)
             own.setattr(extract, "handed_over", lambda tree: tree)  # trafilatura copies it
+            own.setattr(trafilatura.external, "ParagraphMaker", ParagraphMaker)
             own.setattr(extract, "byline_author", tmeta.extract_author)
             own.setattr(extract, "tag_links", lambda tree: tmeta.extract_catstags("tag", tree))
             for xpath_pass in xpath_passes.install():
@@ -235,3 +238,49 @@ def test_rare_characters_remove_what_trafilaturas_pattern_removes() -> None:
     for character in matched:
         dirty = page.replace("vu", f"v{character}u{character}")
         assert installed.sub("", dirty) == pattern.sub("", dirty) == page
+
+
+def _paragraphs(maker: type[ParagraphMaker], page: object) -> list[tuple[object, ...]]:
+    """Every value justext computes for the page's paragraphs, as trafilatura runs it."""
+    paragraphs = maker.make_paragraphs(page)
+    stoplist = get_stoplist("English")
+    classify_paragraphs(paragraphs, stoplist, 50, 150, 0.1, 0.2, 0.25, True)
+    revise_paragraph_classification(paragraphs, 150)
+    return [
+        (
+            *(p.dom_path, p.xpath, p.text, p.text_nodes, p.chars_count_in_links, p.tags_count),
+            *(p.words_count, p.stopwords_density(stoplist), p.links_density(), p.is_heading),
+            *(p.cf_class, p.class_type, p.heading),
+        )
+        for p in paragraphs
+    ]
+
+
+def test_justext_passes_make_justexts_own_paragraphs() -> None:
+    assert trafilatura.external.ParagraphMaker is justext_passes.StackParagraphMaker
+    made = 0
+    for path in JUSTEXT_PAGES + PAGES[:12]:
+        page = load_html(gzip.decompress(path.read_bytes()))
+        own = _paragraphs(ParagraphMaker, page)
+        token = extract.SHORTCUTS.set(True)
+        try:
+            fast = _paragraphs(justext_passes.StackParagraphMaker, page)
+        finally:
+            extract.SHORTCUTS.reset(token)
+        assert fast == own, path.name
+        made += len(fast)
+    assert made > 1000
+    # outside the extract stage, justext's own paragraphs
+    page = load_html(gzip.decompress(JUSTEXT_PAGES[0].read_bytes()))
+    outside = justext_passes.StackParagraphMaker.make_paragraphs(page)
+    assert type(outside[0]) is not justext_passes.OnceParagraph
+
+
+def test_justext_whitespace_normalised_as_justext_does() -> None:
+    from justext.utils import normalize_whitespace
+
+    pieces = [" ", "\n", "\r", "\t", "\x0b", "\x1c", "\x85", "\xa0", "\u2028", "\u3000", "a", "é"]
+    texts = [""] + [a + b + c for a in pieces for b in pieces for c in pieces]
+    texts += ["  Déjà\u00a0 vu \r\n\t  10\u202f000 \n", "a  b\tc\n\n d"]
+    for text in texts:
+        assert justext_passes.normalize_whitespace(text) == normalize_whitespace(text), repr(text)
