@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 from tasks.documents import Block, Document, Removed
 from tasks.extract import is_title_like, title_from_lede
@@ -443,11 +444,20 @@ def _is_prose(text: str) -> bool:
 # --- the cleaner ---------------------------------------------------------------------
 
 
+_SEPARATOR = re.compile(r"[-–—|:]")  # a title without one cannot end with a site suffix
+
+
+@lru_cache(maxsize=1024)
+def _site_suffix(sitename: str) -> re.Pattern[str]:
+    """The title with a site name after a separator (compiled once per site and worker)."""
+    return re.compile(rf"^(?P<t>.+?)\s*[-–—|:]\s*{re.escape(sitename)}\s*$", re.I)
+
+
 def _strip_site_suffix(title: str, sitename: str | None) -> str:
     """'Headline - Le Monde' -> 'Headline' when the suffix is the site's name."""
-    if not sitename:
+    if not sitename or not _SEPARATOR.search(title):
         return title
-    m = re.match(rf"^(?P<t>.+?)\s*[-–—|:]\s*{re.escape(sitename)}\s*$", title, re.I)
+    m = _site_suffix(sitename).match(title)
     return m.group("t") if m else title
 
 
