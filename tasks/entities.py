@@ -14,8 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from depeche.errors import ModelMissing
 from tasks.documents import Document, Mention
 from tasks.linking import Known, Resolver, link_within, refine
@@ -23,6 +21,7 @@ from tasks.normalise import ner_input, ner_view
 from tasks.pattern_cache import cached_compiles
 
 if TYPE_CHECKING:
+    import pandas as pd
     from spacy.language import Language
 
 LABELS = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC", "MISC": "MISC"}
@@ -104,6 +103,8 @@ def entity_frames(
     docs: list[Document], resolver: Resolver | None = None
 ) -> dict[str, pd.DataFrame]:
     """Tables ``entities``, ``entity_aliases`` and ``mentions`` of a resolved batch."""
+    import pandas as pd
+
     resolver = resolver or resolve_mentions(docs, [])
     mentions = pd.DataFrame(
         [

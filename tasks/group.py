@@ -26,10 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.exceptions import MissingContextError
@@ -49,6 +48,10 @@ from tasks.load import LOAD_TIMEOUT, MEMORY_LIMIT, _arrow, connect, run_script
 from tasks.lsh import BANDS, bigrams, containment, hashed_jaccard, shingle_hashes
 from tasks.stories import ArticleProfile, StoryState, assign, idf
 from tasks.workers import spawn_pool
+from warehouse import literal, quote_ident
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Jaccard of word 3-shingles at or above which two articles are near-duplicates
 #: (measured on labelled pairs, README "Duplicates").
@@ -87,6 +90,11 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) ->
 
 
 def _register_ids(con: duckdb.DuckDBPyConnection, name: str, column: str, ids) -> None:  # type: ignore[no-untyped-def]
+    if not ids:  # a run that loaded nothing: no pyarrow, nor the pandas DuckDB imports for it
+        con.register(name, con.sql(f"SELECT NULL::VARCHAR AS {quote_ident(column)} WHERE false"))
+        return
+    import pyarrow as pa
+
     con.register(
         name,
         pa.table(
@@ -98,6 +106,7 @@ def _register_ids(con: duckdb.DuckDBPyConnection, name: str, column: str, ids) -
 def _bands_frame(ids: list[tuple], keys, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """Band rows (id columns..., band, bucket) for the non-empty key rows."""
     import numpy as np
+    import pandas as pd
 
     nonempty = keys.any(axis=1) if len(ids) else np.zeros(0, dtype=bool)
     kept = [ident for ident, keep in zip(ids, nonempty.tolist(), strict=True) if keep]
@@ -166,6 +175,8 @@ def _cluster_paragraphs(
     id, position); this chunk's are added, and only the most recent ``GRAMS_CACHE`` are
     kept for the next chunk.
     """
+    import pandas as pd
+
     kept = features.paragraphs
     grams_of.update(((a, p), grams) for (a, p, _), grams in zip(kept, features.grams, strict=True))
     bands = _bands_frame(
@@ -247,7 +258,7 @@ def _cluster_paragraphs(
         for stored, fresh in rebuild:
             out += cluster_rows([m for c in sorted(stored) for m in members[c]] + fresh, grams_of)
         con.execute(
-            "DELETE FROM paragraph_clusters WHERE list_contains($ids, cluster_id)", {"ids": gone}
+            f"DELETE FROM paragraph_clusters WHERE list_contains({literal(gone)}, cluster_id)"
         )
     frame = pd.DataFrame(
         [(r.cluster_id, r.article_id, r.position, r.similarity, r.is_origin) for r in out],
@@ -269,6 +280,8 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, features: ChunkFeatures, ca
     chunk to the next: an article is compared with many others (all its republications)
     and cut into shingles once per run.
     """
+    import pandas as pd
+
     bands = _bands_frame([(a,) for a in features.articles], features.article_keys, ["article_id"])
     if len(bands):
         _register(con, "new_bands", bands)
@@ -305,6 +318,8 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, features: ChunkFeatures, ca
 
 def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) -> set[str]:
     """Attach the chunk's articles to stories; returns the stories touched."""
+    import pandas as pd
+
     rows = _select(con, "group_profiles")
     content = {r[0]: r[3] for r in rows}
     profiles = [
@@ -345,10 +360,9 @@ def _stories(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) ->
     assignments = grouping.assignments
     for gone, kept in grouping.merged.items():
         con.execute(
-            "UPDATE story_articles SET story_id = $kept, "
+            f"UPDATE story_articles SET story_id = {literal(kept)}, "
             "reason = CASE reason WHEN 'first' THEN 'merged' ELSE reason END "
-            "WHERE story_id = $gone",
-            {"kept": kept, "gone": gone},
+            f"WHERE story_id = {literal(gone)}"
         )
     frame = pd.DataFrame(
         [
@@ -506,9 +520,9 @@ def _group(
                 con.execute("BEGIN TRANSACTION")
         con.execute("COMMIT")
         # Stories touched and still there (not merged into another).
+        touched_ids = literal(sorted(touched))
         stats.stories = con.execute(
-            "SELECT count(*) FROM stories WHERE list_contains($ids, story_id)",
-            {"ids": sorted(touched)},
+            f"SELECT count(*) FROM stories WHERE list_contains({touched_ids}, story_id)"
         ).fetchone()[0]  # type: ignore[index]
     stats.seconds = (datetime.now() - started).total_seconds()
     return stats

@@ -23,9 +23,8 @@ from tasks.load import (
     apply_schema,
     connect,
     run_script,
-    sql,
-    statements,
 )
+from warehouse import literal
 
 
 @dataclass
@@ -204,12 +203,10 @@ def _record(summary: RunSummary, warehouse: Path) -> None:
     with connect(warehouse) as con:
         run_script(con, "finish_run", run_params(summary))
         (summary.entities,) = con.execute(
-            "SELECT entities FROM runs WHERE run_id = $run_id", {"run_id": summary.run_id}
+            f"SELECT entities FROM runs WHERE run_id = {literal(summary.run_id)}"
         ).fetchone() or (0,)
         summary.boilerplate_rules = dict(
-            con.execute(
-                statements(sql("select_run_boilerplate"))[0], {"run_id": summary.run_id}
-            ).fetchall()
+            run_script(con, "select_run_boilerplate", {"run_id": summary.run_id}).fetchall()
         )
 
 

@@ -17,8 +17,8 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
@@ -27,6 +27,9 @@ from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject
 from tasks.load import LOAD_TIMEOUT, archive_frame, connect, ensure_schema, load, run_script
 from tasks.validate import Batch
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _REJECT_FIELDS = [f.name for f in fields(Reject)]
 
@@ -39,6 +42,8 @@ def stage_batch(
     warehouse: Path, run_id: str, batch: Batch, rejects: list[Reject], archive: list | None
 ) -> Path:
     """Write a batch that could not be loaded; returns its folder."""
+    import pandas as pd
+
     run_dir = staging_dir(warehouse) / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     number = len(list(run_dir.glob("batch-*"))) + 1
@@ -73,6 +78,9 @@ def staged_batches(warehouse: Path) -> list[Path]:
 
 
 def _read_batch(folder: Path) -> tuple[Batch, list[Reject], pd.DataFrame | None]:
+    """A staged batch as ``stage_batch`` wrote it: its tables, rejects and archive."""
+    import pandas as pd
+
     frames = {
         p.stem: pd.read_parquet(p)
         for p in folder.glob("*.parquet")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
@@ -19,6 +19,9 @@ from tasks.documents import Document, Reject
 from tasks.entities import entity_frames, resolve_mentions
 from tasks.gazetteer import index_kept_in
 from tasks.linking import Known
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STAGE = "validate"
 
@@ -70,6 +73,8 @@ QUANTITY_COLUMNS = [
 
 def quantity_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
     """Table ``quantities``: every figure with its unit, qualifier and sentence."""
+    import pandas as pd
+
     frame = pd.DataFrame(
         [
             (
@@ -100,6 +105,8 @@ def content_hash(doc: Document) -> str:
 
 def article_frames(docs: list[Document]) -> dict[str, pd.DataFrame]:
     """Tables ``articles``, ``paragraphs`` and ``boilerplate`` for cleaned documents."""
+    import pandas as pd
+
     articles = pd.DataFrame(
         [
             {
@@ -154,6 +161,8 @@ def _articles_of(
     index: object, frame: pd.DataFrame, mentions: pd.DataFrame | None, docs: dict[str, Document]
 ) -> list[str]:
     """The articles a failing row belongs to (an entity belongs to those mentioning it)."""
+    import pandas as pd
+
     if index is None or pd.isna(index):
         return list(docs)  # a schema-wide failure concerns the whole batch
     if "article_id" in frame.columns:

@@ -123,10 +123,10 @@ def read_archive(warehouse: Path, urls: list[str]) -> FetchResult:
     import gzip
     import json
 
-    from tasks.load import connect, sql, statements
+    from tasks.load import connect, run_script
 
     with connect(warehouse) as con:
-        rows = con.execute(statements(sql("select_archived"))[0], {"urls": urls}).fetchall()
+        rows = run_script(con, "select_archived", {"urls": urls}).fetchall()
     return FetchResult(
         fetched=[
             Fetched(url, final_url, status, json.loads(headers), gzip.decompress(body), 0, at)

@@ -283,6 +283,36 @@ def test_the_flow_process_leaves_extraction_and_ner_to_the_workers() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_an_unchanged_rerun_imports_neither_pandas_nor_pyarrow(
+    seed_copy: Path, warehouse: Path
+) -> None:
+    # DuckDB imports pandas (and with it pyarrow and numpy) to bind any parameter value or
+    # register an Arrow table: 0.27 s of the 2.2 s an unchanged rerun of 2,005 files took.
+    # The rerun runs as a user runs it, in its own process, against this session's API.
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    _ingest([seed_copy], warehouse)
+    code = (
+        "import atexit, sys; "
+        "atexit.register(lambda: print([m for m in ('pandas', 'pyarrow') if m in sys.modules])); "
+        "sys.argv[0] = 'depeche'; from depeche.cli import main; main()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "ingest", str(seed_copy), "--warehouse", str(warehouse)],
+        env={**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "sources unchanged   5" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_touched_but_unchanged_file_is_not_reloaded(seed_copy: Path, warehouse: Path) -> None:
     import os
 
