@@ -106,7 +106,7 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Non
     """The batches of the ingest flow (wiring only)."""
     logger = get_run_logger()
     paths = discover(settings.sources, settings.extensions) if settings.sources else []
-    todo, unchanged, known = skip_unchanged(paths, settings.warehouse)
+    todo, unchanged, known = skip_unchanged(quote(paths), settings.warehouse)
     summary.articles_unchanged = unchanged
     units: list = list(batched(todo, settings.batch_size))
     url_rejects: list = []

@@ -1,17 +1,16 @@
 """What grouping computes from a chunk's texts alone: folded words, paragraph bigrams,
 LSH band keys of paragraphs and articles, and articles' shingle hashes.
 
-Pure, and importing only numpy and the text helpers, so that ``tasks.group`` can have
-the next chunk's features computed in a helper process while it checks candidates and
-extends stories for the current one (``chunk_features`` is the same function either
-way).
+Pure, and importing only numpy (when it runs) and the text helpers, so that
+``tasks.group`` can have the next chunk's features computed in a helper process while it
+checks candidates and extends stories for the current one (``chunk_features`` is the same
+function either way).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from tasks.clusters import eligible
 from tasks.lsh import (
@@ -21,6 +20,9 @@ from tasks.lsh import (
     shingle_keys_of,
     words,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: One article shingle in this many enters its signature (see tasks.lsh.band_keys).
 ARTICLE_SAMPLE = 4
@@ -54,6 +56,8 @@ def chunk_features(rows: ParagraphRows, texts: list[tuple[str, str]]) -> ChunkFe
     (a quarter of the bench corpus's) is folded, cut into bigrams and banded once per
     chunk, its copies sharing the result.
     """
+    import numpy as np
+
     body: list[tuple[str, int, str]] = []
     article_words: dict[str, list[str]] = {}
     folded: dict[str, list[str]] = {}  # text -> words: syndicated copies are folded once

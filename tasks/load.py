@@ -26,6 +26,7 @@ from depeche.errors import WarehouseError, WarehouseLocked, lock_holder
 from depeche.settings import PIPELINE_VERSION
 from tasks.documents import Reject, article_id_for
 from tasks.linking import Known
+from tasks.read import locations
 from tasks.validate import Batch
 from warehouse import literal, load_fts, sql
 
@@ -478,7 +479,7 @@ def search_index_task(warehouse: Path, changed: bool, after: threading.Event | N
 )
 def skip_unchanged(paths: list[Path], warehouse: Path) -> tuple[list[Path], int, dict[str, str]]:
     """Drop files unchanged since this pipeline version loaded them (I/O: retried)."""
-    ids = [article_id_for(p.resolve().as_uri()) for p in paths]
+    ids = [article_id_for(location) for location in locations(paths)]
     try:
         known = known_sources(warehouse, ids)
     except WarehouseLocked as exc:

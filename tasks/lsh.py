@@ -8,6 +8,9 @@ checked exactly by the caller.
 
 Hashes are deterministic (crc32 of the shingle, fixed permutations), so keys computed
 in different runs and processes agree.
+
+numpy is imported when texts are hashed, not with this module: a run that loaded nothing
+imports grouping but hashes no text (numpy was 0.05 s of an unchanged rerun).
 """
 
 from __future__ import annotations
@@ -16,22 +19,32 @@ import itertools
 import operator
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-
-import numpy as np
+from functools import cache
+from typing import TYPE_CHECKING
 
 from tasks.text import fold_words
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NUM_PERM = 128
 #: 64 bands of 2 rows: a pair with Jaccard 0.26 (the lowest measured between syndicated
 #: seed paragraphs) is proposed with probability 0.99, one with 0.1 with 0.47.
 BANDS = 64
 ROWS = NUM_PERM // BANDS
-_rng = np.random.RandomState(1)
-# Multiply-shift hashing (a * h + b mod 2**64, high bits): universal, and no modulo.
-_A = _rng.randint(1, 1 << 62, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
-_B = _rng.randint(0, 1 << 62, size=NUM_PERM, dtype=np.uint64)
-_MIX = _rng.randint(1, 1 << 62, size=ROWS, dtype=np.uint64) | np.uint64(1)
-_SHIFT = np.uint64(32)
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fixed permutations (a, b) and the band rows' mixing factors, drawn once."""
+    import numpy as np
+
+    rng = np.random.RandomState(1)
+    # Multiply-shift hashing (a * h + b mod 2**64, high bits): universal, and no modulo.
+    a = rng.randint(1, 1 << 62, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
+    b = rng.randint(0, 1 << 62, size=NUM_PERM, dtype=np.uint64)
+    mix = rng.randint(1, 1 << 62, size=ROWS, dtype=np.uint64) | np.uint64(1)
+    return a, b, mix
 
 
 #: Function words of French and English: a shingle made only of these ("de la", "il a",
@@ -111,6 +124,8 @@ def band_keys(sets: Sequence[Iterable[str]], sample: int = 1) -> np.ndarray:
     ones in every text, so Jaccard is preserved in expectation, at 1/sample of the cost
     (for long texts, such as whole articles).
     """
+    import numpy as np
+
     lengths = []
     values: list[int] = []
     for items in sets:
@@ -134,18 +149,20 @@ def band_keys(sets: Sequence[Iterable[str]], sample: int = 1) -> np.ndarray:
     # One permutation at a time: arrays the size of the shingles, not 128 times that.
     minima = np.empty((len(starts), NUM_PERM), dtype=np.uint64)
     permuted = np.empty_like(h)
+    a, b, mix = _permutations()
+    shift = np.uint64(32)
     with np.errstate(over="ignore"):
         for k in range(NUM_PERM):
-            np.multiply(h, _A[k], out=permuted)
-            permuted += _B[k]
-            permuted >>= _SHIFT
+            np.multiply(h, a[k], out=permuted)
+            permuted += b[k]
+            permuted >>= shift
             minima[:, k] = np.minimum.reduceat(permuted, starts)
-        mixed = (minima.reshape(len(minima), BANDS, ROWS) * _MIX).sum(axis=2)
+        mixed = (minima.reshape(len(minima), BANDS, ROWS) * mix).sum(axis=2)
     out[nonempty] = mixed.view(np.int64)
     return out
 
 
-_GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
+_GRAM_MIX = 0x9E3779B97F4A7C15
 
 
 def shingle_hashes(text: str, n: int = 3) -> np.ndarray:
@@ -161,6 +178,8 @@ def shingle_hashes(text: str, n: int = 3) -> np.ndarray:
 
 def shingle_hashes_of(w: list[str], n: int = 3) -> np.ndarray:
     """``shingle_hashes`` of a list of folded words."""
+    import numpy as np
+
     if len(w) < n:
         return np.zeros(0, dtype=np.uint64)
     encoded = list(map(str.encode, w))  # UTF-8
@@ -170,13 +189,15 @@ def shingle_hashes_of(w: list[str], n: int = 3) -> np.ndarray:
     combined = h[: len(h) - n + 1].copy()
     with np.errstate(over="ignore"):
         for i in range(1, n):
-            combined *= _GRAM_MIX
+            combined *= np.uint64(_GRAM_MIX)
             combined ^= h[i : len(h) - n + 1 + i]
     return np.unique(combined)
 
 
 def hashed_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Jaccard of two ``shingle_hashes`` sets."""
+    import numpy as np
+
     if not len(a) or not len(b):
         return 0.0
     common = len(np.intersect1d(a, b, assume_unique=True))

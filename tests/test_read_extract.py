@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tasks.documents import Document, Reject
-from tasks.read import discover, read_document
+from tasks.read import discover, locations, read_document
 from tests.helpers import SEEDS, process
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -200,3 +200,29 @@ def test_discover_finds_what_rglob_finds(tmp_path: Path) -> None:
         "root/sub/c.html",
         "root/sub/deeper/d.htm.gz",
     ]
+
+
+def test_locations_are_the_resolved_uris(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``locations`` resolves each folder once, and gives what ``resolve().as_uri()``
+    gives: through linked folders and files, relative paths, ``..``, missing files."""
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    for name in ["a.html", "sub/b.html", "it's %20 é.html"]:
+        (real / name).write_text("x")
+    (tmp_path / "via").symlink_to(real, target_is_directory=True)
+    (real / "link.html").symlink_to(real / "sub" / "b.html")
+    (real / "up.html").symlink_to(Path("sub") / ".." / "a.html")
+    monkeypatch.chdir(real / "sub")
+    paths = [
+        real / "a.html",
+        tmp_path / "via" / "sub" / "b.html",
+        tmp_path / "via" / "link.html",
+        real / "up.html",
+        real / "it's %20 é.html",
+        Path("b.html"),
+        Path("..") / "a.html",
+        Path("..") / "sub" / ".." / "a.html",
+        real / "missing.html",
+        tmp_path / "nowhere" / "missing.html",
+    ]
+    assert locations(paths) == [p.resolve().as_uri() for p in paths]
