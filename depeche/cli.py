@@ -143,15 +143,13 @@ def ingest(
         for source in settings.sources:
             if not source.exists():
                 raise SourceNotFound(f"source {source} does not exist")
-        ahead = _worth_a_worker_ahead(settings)  # before the check below opens the warehouse
         _check_writable(settings.warehouse)
     except DepecheError as exc:
         _fail(str(exc))
         return
-    from tasks.workers import start_ahead, stop_ahead
+    from tasks.workers import stop_ahead
 
-    if ahead:
-        start_ahead(settings.workers, settings.spacy_model, settings.cache_dir)
+    _start_worker_ahead(settings)
     try:
         from flows.ingest import ingest as ingest_flow
 
@@ -160,20 +158,21 @@ def ingest(
         stop_ahead()  # unless the run took it: an interpreter at exit would wait for it
 
 
-def _worth_a_worker_ahead(settings) -> bool:  # type: ignore[no-untyped-def]
-    """Whether to start a transform worker on the core the imports leave idle: the run
-    will likely want workers (enough sources changed since the warehouse was last
-    written, no Dask cluster; tasks/workers.py)."""
+def _start_worker_ahead(settings) -> None:  # type: ignore[no-untyped-def]
+    """Start a transform worker on the core the imports leave idle, when the run will
+    likely want workers: enough changed sources, and no Dask cluster (tasks/workers.py)."""
     from tasks.read import discover
-    from tasks.workers import worth_starting_ahead
+    from tasks.workers import start_ahead, worth_starting_ahead
 
     if settings.task_runner != "local" or settings.workers <= 1:
-        return False
+        return
     try:
         paths = discover(settings.sources, settings.extensions)
-        return worth_starting_ahead(paths, len(settings.urls), settings.warehouse)
+        wanted = worth_starting_ahead(paths, len(settings.urls), settings.warehouse)
     except (DepecheError, OSError):
-        return False  # the flow says what is wrong
+        return  # the flow says what is wrong
+    if wanted:
+        start_ahead(settings.workers, settings.spacy_model, settings.cache_dir)
 
 
 @app.command("serve")

@@ -10,7 +10,6 @@ processes six times and cost a Prefect API round trip each.
 from __future__ import annotations
 
 import atexit
-import logging
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -18,7 +17,6 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
-from prefect.exceptions import MissingContextError
 
 from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
@@ -47,23 +45,9 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
     if _POOL is None or workers != _POOL_SIZE:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
-        ahead = take_ahead(workers)  # the CLI may have started it (tasks/workers.py)
-        _POOL = ahead or spawn_pool(workers)
+        _POOL = take_ahead(workers) or spawn_pool(workers)  # the CLI may have started it
         _POOL_SIZE = workers
-        _logger().info(
-            "transform: %d worker process(es)%s",
-            workers,
-            ", one of them started ahead, while Prefect loaded" if ahead else "",
-        )
     return _POOL
-
-
-def _logger() -> logging.Logger | logging.LoggerAdapter:
-    """The task run's logger (the pool starts inside a transform task), else the module's."""
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger(__name__)
 
 
 @atexit.register

@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
 from pathlib import Path
 
-from depeche.cli import _worth_a_worker_ahead
+from depeche.cli import _start_worker_ahead
 from depeche.settings import load_settings
 from tasks import transform, workers
 from tests.helpers import SEEDS
-from tests.test_cli import run
 
 MODEL = "fr_core_news_md"
 CACHE = Path(os.environ["DEPECHE_CACHE_DIR"])
@@ -20,14 +18,6 @@ CACHE = Path(os.environ["DEPECHE_CACHE_DIR"])
 
 def _processes(pool) -> list:  # type: ignore[no-untyped-def]
     return list(pool._processes.values())
-
-
-def _exitcodes(processes: list) -> list[int | None]:
-    """Their exit codes, once known (the pool's own thread may be the one reaping them)."""
-    deadline = time.monotonic() + 5
-    while any(p.exitcode is None for p in processes) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return [p.exitcode for p in processes]
 
 
 def test_the_run_transforms_in_the_pool_started_ahead(tmp_path: Path) -> None:
@@ -56,7 +46,7 @@ def test_a_run_with_no_work_stops_the_worker_unfinished() -> None:
     transform.stop_workers()  # what the flow does when its batches are done
     assert workers._AHEAD is None
     # terminated while loading, not left to finish: an unchanged rerun does not wait
-    assert _exitcodes(started) == [-signal.SIGTERM]
+    assert [p.exitcode for p in started] == [-signal.SIGTERM]
 
 
 def test_a_pool_of_another_size_is_not_taken() -> None:
@@ -64,24 +54,32 @@ def test_a_pool_of_another_size_is_not_taken() -> None:
     assert workers._AHEAD is not None
     started = _processes(workers._AHEAD[0])
     assert workers.take_ahead(3) is None
-    assert _exitcodes(started) == [-signal.SIGTERM]
+    assert [p.exitcode for p in started] == [-signal.SIGTERM]
 
 
-def test_a_first_run_starts_a_worker_ahead_and_an_unchanged_rerun_does_not(
+def test_the_cli_starts_a_worker_ahead_only_for_a_run_that_wants_workers(
     tmp_path: Path,
 ) -> None:
     many = tmp_path / "many"
     many.mkdir()
     for number in range(workers.INLINE_BELOW + 1):
         shutil.copy(SEEDS / "001_ab8cf38a567ce122.txt", many / f"{number:03}.txt")
-    warehouse = tmp_path / "wh.duckdb"
-    assert not _worth_a_worker_ahead(load_settings(sources=[SEEDS], workers=2))  # 5: inline
-    assert not _worth_a_worker_ahead(load_settings(sources=[many], workers=1))
-    assert not _worth_a_worker_ahead(load_settings(sources=[many], task_runner="dask"))
-    ahead = "one of them started ahead, while Prefect loaded"
-    first = run("ingest", str(many), "--warehouse", str(warehouse), "--workers", "2")
-    assert first.returncode == 0, first.stderr
-    assert ahead in first.stdout + first.stderr
-    again = run("ingest", str(many), "--warehouse", str(warehouse), "--workers", "2")
-    assert again.returncode == 0, again.stderr
-    assert "transform:" not in again.stdout + again.stderr  # nothing to transform
+    try:
+        _start_worker_ahead(load_settings(sources=[SEEDS], workers=2))
+        assert workers._AHEAD is None  # five files: transformed in the flow's process
+        _start_worker_ahead(load_settings(sources=[many], workers=1))
+        assert workers._AHEAD is None  # one worker: the flow's process
+        _start_worker_ahead(load_settings(sources=[many], workers=2, task_runner="dask"))
+        assert workers._AHEAD is None  # the Dask cluster's workers do the work
+        warehouse = tmp_path / "wh.duckdb"
+        _start_worker_ahead(load_settings(sources=[many], workers=2, warehouse=warehouse))
+        assert workers._AHEAD is not None  # a first run
+        workers.stop_ahead()
+        warehouse.write_bytes(b"")  # written after the files: most likely a rerun
+        _start_worker_ahead(load_settings(sources=[many], workers=2, warehouse=warehouse))
+        assert workers._AHEAD is None
+        (many / "new.txt").write_text("Un article de plus.")
+        _start_worker_ahead(load_settings(sources=[many], workers=2, warehouse=warehouse))
+        assert workers._AHEAD is not None  # a file changed since the last run
+    finally:
+        workers.stop_ahead()
