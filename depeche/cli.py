@@ -147,32 +147,9 @@ def ingest(
     except DepecheError as exc:
         _fail(str(exc))
         return
-    from tasks.workers import stop_ahead
+    from flows.ingest import ingest as ingest_flow
 
-    _start_worker_ahead(settings)
-    try:
-        from flows.ingest import ingest as ingest_flow
-
-        _run_flow("ingest", ingest_flow, settings)
-    finally:
-        stop_ahead()  # unless the run took it: an interpreter at exit would wait for it
-
-
-def _start_worker_ahead(settings) -> None:  # type: ignore[no-untyped-def]
-    """Start a transform worker on the core the imports leave idle, when the run will
-    likely want workers: enough changed sources, and no Dask cluster (tasks/workers.py)."""
-    from tasks.read import discover
-    from tasks.workers import start_ahead, worth_starting_ahead
-
-    if settings.task_runner != "local" or settings.workers <= 1:
-        return
-    try:
-        paths = discover(settings.sources, settings.extensions)
-        wanted = worth_starting_ahead(paths, len(settings.urls), settings.warehouse)
-    except (DepecheError, OSError):
-        return  # the flow says what is wrong
-    if wanted:
-        start_ahead(settings.workers, settings.spacy_model, settings.cache_dir)
+    _run_flow("ingest", ingest_flow, settings)
 
 
 @app.command("serve")

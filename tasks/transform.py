@@ -20,8 +20,11 @@ from prefect.cache_policies import NONE
 
 from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
-from tasks.workers import INLINE_BELOW, spawn_pool, stop_ahead, take_ahead
+from tasks.workers import spawn_pool
 
+#: A run with this many documents or fewer is transformed in the flow's own process:
+#: starting workers (imports, spaCy model) costs seconds that a few files never repay.
+INLINE_BELOW = 64
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
 
@@ -45,7 +48,7 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
     if _POOL is None or workers != _POOL_SIZE:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
-        _POOL = take_ahead(workers) or spawn_pool(workers)  # the CLI may have started it
+        _POOL = spawn_pool(workers)
         _POOL_SIZE = workers
     return _POOL
 
@@ -54,7 +57,6 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
 def stop_workers() -> None:
     """Stop the worker processes (they start again with the next batch that needs them)."""
     global _POOL, _POOL_SIZE
-    stop_ahead()
     with _POOL_LOCK:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
