@@ -20,6 +20,7 @@ from prefect.cache_policies import NONE
 
 from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
+from tasks.read import locations
 from tasks.workers import spawn_pool
 
 #: A run with this many documents or fewer is transformed in the flow's own process:
@@ -72,9 +73,9 @@ def _known_for(items: list, known: dict[str, str]) -> dict[str, str]:
     """The entries of ``known`` for these sources only, so each chunk ships little."""
     if not known:
         return {}
-    ids = (
-        article_id_for(p.resolve().as_uri() if isinstance(p, Path) else p.location) for p in items
-    )
+    files = locations([p for p in items if isinstance(p, Path)])  # as skip_unchanged does
+    pages = [p.location for p in items if not isinstance(p, Path)]
+    ids = (article_id_for(location) for location in files + pages)
     return {i: known[i] for i in ids if i in known}
 
 
