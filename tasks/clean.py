@@ -444,13 +444,14 @@ def _is_prose(text: str) -> bool:
 # --- the cleaner ---------------------------------------------------------------------
 
 
-_SEPARATOR = re.compile(r"[-–—|:]")  # a title without one cannot end with a site suffix
+_SEPARATORS = "[-–—|:]"
+_SEPARATOR = re.compile(_SEPARATORS)  # a title without one cannot end with a site suffix
 
 
 @lru_cache(maxsize=1024)
 def _site_suffix(sitename: str) -> re.Pattern[str]:
     """The title with a site name after a separator (compiled once per site and worker)."""
-    return re.compile(rf"^(?P<t>.+?)\s*[-–—|:]\s*{re.escape(sitename)}\s*$", re.I)
+    return re.compile(rf"^(?P<t>.+?)\s*{_SEPARATORS}\s*{re.escape(sitename)}\s*$", re.I)
 
 
 def _strip_site_suffix(title: str, sitename: str | None) -> str:
