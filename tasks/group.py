@@ -411,10 +411,15 @@ def _features_in_turn(
     chunks: list[list[str]],
     helper: ProcessPoolExecutor | None,
     warehouse: Path,
+    core_free: threading.Event | None = None,
 ) -> Iterator[ChunkFeatures]:
     """The features of each chunk, in order. With a helper, the next chunk's are computed
     there while the caller groups this one: the same pure function on the same input, so
-    the same features. A helper that died is done without (computed here)."""
+    the same features. A helper that died is done without (computed here).
+
+    ``core_free`` is set as soon as the helper is done with the last chunk: its core is
+    then free (for the search index) while the caller still groups the chunk before.
+    """
     upcoming: tuple[Future[ChunkFeatures] | None, tuple] | None = None
     for number, chunk in enumerate(chunks):
         future, read = upcoming or (None, _read_chunk(con, chunk))
@@ -422,6 +427,9 @@ def _features_in_turn(
         if helper is not None and number + 1 < len(chunks):
             following = _read_chunk(con, chunks[number + 1])
             upcoming = (_submitted(helper, following), following)
+            last = upcoming[0]
+            if core_free is not None and last is not None and number + 2 == len(chunks):
+                last.add_done_callback(lambda _: core_free.set())
         features = _result(future, warehouse) if future is not None else None
         yield features if features is not None else chunk_features(*read)
 
@@ -459,8 +467,9 @@ def group(
 
     With ``helper``, the texts of the next chunk are folded, shingled and banded in a
     helper process while this one is grouped (a run with more than one worker).
-    ``core_free`` is set once grouping no longer keeps a second core busy: when its last
-    chunk starts (the helper has nothing left to prepare), or when it ends or fails.
+    ``core_free`` is set once grouping no longer keeps a second core busy: when the helper
+    has prepared the last chunk, when the last chunk starts (without a helper: at once),
+    or when grouping ends or fails.
     """
     try:
         return _group(warehouse, window_days, helper, chunk_size, core_free)
@@ -496,7 +505,7 @@ def _group(
         if not chunks and (dirty or left):
             chunks = [[]]  # no article to group, but clusters and stories to mend
         with _helper_process(helper and len(chunks) > 1) as process:
-            in_turn = _features_in_turn(con, chunks, process, warehouse)
+            in_turn = _features_in_turn(con, chunks, process, warehouse, core_free)
             for number, chunk in enumerate(chunks):
                 first = number == 0
                 if core_free is not None and (process is None or number == len(chunks) - 1):

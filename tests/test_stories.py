@@ -470,15 +470,34 @@ def test_grouping_frees_the_second_core_for_the_index_once_its_helper_is_done(
     warehouse: Path, tmp_path: Path
 ) -> None:
     """The flow builds the search index on the core grouping's helper process leaves:
-    from the last chunk on (the helper has nothing more to prepare), from the start
-    without a helper, and at once when grouping fails."""
+    once the helper has prepared the last chunk (it has nothing more to do), from the
+    start without a helper, and at once when grouping fails."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from depeche.errors import WarehouseError
-    from tasks.group import group, regroup
+    from tasks.group import _features_in_turn, group, regroup
+    from tasks.load import connect
 
     _ingest([SEEDS], warehouse)
     helped = _Freed(warehouse)
     regroup(warehouse, helper=True, chunk_size=2, core_free=helped)
-    assert helped.pending == [1]  # chunks of 2, 2 and 1 article(s): as the last starts
+    # Chunks of 2, 2 and 1 article(s): the last is given to the helper once the first
+    # is grouped (3 pending), and grouped itself after the second (1 pending); the core
+    # is freed in between, when the helper is done with it.
+    assert helped.pending in ([3], [1])
+    # The helper's last result frees the core by itself, before the caller asks for it.
+    with connect(warehouse) as con:
+        ids = [a for (a,) in con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()]
+        process = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            freed = threading.Event()
+            in_turn = _features_in_turn(con, [ids[:3], ids[3:]], process, warehouse, freed)
+            next(in_turn)  # the first chunk (the helper prepares the second meanwhile)
+            assert freed.wait(120)
+            assert next(in_turn).articles == ids[3:]
+        finally:
+            process.shutdown()
     alone = _Freed(warehouse)
     regroup(warehouse, helper=False, chunk_size=2, core_free=alone)
     assert alone.pending == [5]
