@@ -28,7 +28,7 @@ from tasks.load import (
     search_index_task,
     skip_unchanged,
 )
-from tasks.read import batched, discover
+from tasks.read import batched, discover, last_batch
 from tasks.report import (
     RunSummary,
     fail_run,
@@ -108,7 +108,8 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Non
     paths = discover(settings.sources, settings.extensions) if settings.sources else []
     todo, unchanged, known = skip_unchanged(quote(paths), settings.warehouse)
     summary.articles_unchanged = unchanged
-    units: list = list(batched(todo, settings.batch_size))
+    size, last = settings.batch_size, last_batch(settings.batch_size)
+    units: list = list(batched(todo, size, last))
     url_rejects: list = []
     prefetched: dict = {}
     conditional: dict = {}
@@ -121,7 +122,7 @@ def _ingest(settings: Settings, summary: RunSummary, runner: BatchRunner) -> Non
         known = {**known, **hashes}
         summary.articles_unchanged += archived
         summary.sources += archived
-        units += [("urls", b) for b in batched(urls, settings.batch_size)]  # type: ignore[arg-type]
+        units += [("urls", b) for b in batched(urls, size, last)]  # type: ignore[arg-type]
     summary.sources += len(paths) + len(urls) + len(url_rejects)
     logger.info(
         "%s: %d file(s) (%d unchanged) and %d URL(s) to process in %d batch(es) on %s",

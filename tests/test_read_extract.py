@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tasks.documents import Document, Reject
-from tasks.read import discover, locations, read_document
+from tasks.read import batched, discover, last_batch, locations, read_document
 from tests.helpers import SEEDS, process
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -226,3 +226,15 @@ def test_locations_are_the_resolved_uris(tmp_path: Path, monkeypatch: pytest.Mon
         tmp_path / "nowhere" / "missing.html",
     ]
     assert locations(paths) == [p.resolve().as_uri() for p in paths]
+
+
+def test_a_runs_last_batch_is_small_so_that_workers_and_flow_end_together() -> None:
+    # The workers transform the last batch while the flow validates and loads the one
+    # before: a fifth of a batch, not whatever is left over (5 documents of 2,005 left
+    # the workers idle while the flow loaded 200).
+    items = [Path(f"{i:04d}.html") for i in range(2005)]
+    batches = batched(items, 200, last_batch(200))
+    assert [len(b) for b in batches] == [200] * 9 + [165, 40]
+    assert [p for b in batches for p in b] == items  # each once, in order
+    assert [len(b) for b in batched(items[:150], 200, 40)] == [150]  # one batch stays one
+    assert [len(b) for b in batched(items[:401], 200)] == [200, 200, 1]
