@@ -122,6 +122,7 @@ def ingest(
     """
     from depeche.settings import load_settings
     from depeche.sources import read_sources_file, split_sources
+    from tasks.workers import start_ahead, stop_ahead
 
     try:
         paths, urls = split_sources(sources or [])
@@ -143,13 +144,37 @@ def ingest(
         for source in settings.sources:
             if not source.exists():
                 raise SourceNotFound(f"source {source} does not exist")
+        # Decided before the check below opens the warehouse (which would make every run
+        # look like an unchanged rerun), and started before it imports Prefect.
+        if _worth_workers_ahead(settings):
+            start_ahead(settings.workers, settings.spacy_model, settings.cache_dir)
         _check_writable(settings.warehouse)
     except DepecheError as exc:
+        stop_ahead()
         _fail(str(exc))
         return
-    from flows.ingest import ingest as ingest_flow
+    try:
+        from flows.ingest import ingest as ingest_flow
 
-    _run_flow("ingest", ingest_flow, settings)
+        _run_flow("ingest", ingest_flow, settings)
+    finally:
+        stop_ahead()  # unless the run took it: an interpreter at exit would wait for it
+
+
+def _worth_workers_ahead(settings) -> bool:  # type: ignore[no-untyped-def]
+    """Whether to start the transform workers while the CLI imports Prefect (on the core
+    the imports leave idle): the run will likely want workers (enough sources changed
+    since the warehouse was last written, no Dask cluster; tasks/workers.py)."""
+    from tasks.read import discover
+    from tasks.workers import worth_starting_ahead
+
+    if settings.task_runner != "local" or settings.workers <= 1:
+        return False
+    try:
+        paths = discover(settings.sources, settings.extensions)
+        return worth_starting_ahead(paths, len(settings.urls), settings.warehouse)
+    except (DepecheError, OSError):
+        return False  # the flow says what is wrong
 
 
 @app.command("serve")

@@ -84,6 +84,11 @@ def _identifier(folder: Path | None = None):  # type: ignore[no-untyped-def]
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def language_identifier(cache: Path | None = None):  # type: ignore[no-untyped-def]
+    """The identifier ``detect_language`` uses, loaded once per process."""
+    return _identifier(cache)
+
+
 def detect_language(text: str, cache: Path | None = None) -> str:
     """ISO 639-1 code of the text's language, or ``und`` when unsure (the model kept
     unpacked in the ``cache`` folder, when given)."""

@@ -10,6 +10,7 @@ processes six times and cost a Prefect API round trip each.
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -17,15 +18,13 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.exceptions import MissingContextError
 
 from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
 from tasks.read import locations
-from tasks.workers import spawn_pool
+from tasks.workers import INLINE_BELOW, spawn_pool, stop_ahead, take_ahead
 
-#: A run with this many documents or fewer is transformed in the flow's own process:
-#: starting workers (imports, spaCy model) costs seconds that a few files never repay.
-INLINE_BELOW = 64
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
 
@@ -49,15 +48,30 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
     if _POOL is None or workers != _POOL_SIZE:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
-        _POOL = spawn_pool(workers)
+        ahead = take_ahead(workers)  # the CLI may have started it (tasks/workers.py)
+        _POOL = ahead or spawn_pool(workers)
         _POOL_SIZE = workers
+        _logger().info(
+            "transform: %d worker process(es)%s",
+            workers,
+            ", started ahead while Prefect loaded" if ahead else "",
+        )
     return _POOL
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """The task run's logger (the pool starts inside a transform task), else the module's."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
 
 
 @atexit.register
 def stop_workers() -> None:
     """Stop the worker processes (they start again with the next batch that needs them)."""
     global _POOL, _POOL_SIZE
+    stop_ahead()
     with _POOL_LOCK:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
