@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,7 +30,6 @@ from typing import TYPE_CHECKING
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
-from prefect.exceptions import MissingContextError
 
 from depeche.errors import WarehouseLocked
 from tasks.clusters import (
@@ -45,6 +43,7 @@ from tasks.clusters import (
 )
 from tasks.features import ChunkFeatures, ParagraphRows, chunk_features
 from tasks.load import LOAD_TIMEOUT, MEMORY_LIMIT, _arrow, connect, run_script
+from tasks.logs import run_logger
 from tasks.lsh import BANDS, bigrams, containment, hashed_jaccard, shingle_hashes
 from tasks.stories import ArticleProfile, StoryState, assign, idf
 from tasks.workers import spawn_pool
@@ -447,11 +446,12 @@ def _result(future: Future[ChunkFeatures], warehouse: Path) -> ChunkFeatures | N
     try:
         return future.result()
     except Exception as exc:
-        message = "%s: grouping's helper process failed (%s: %s); preparing the chunk here"
-        try:
-            get_run_logger().warning(message, warehouse, type(exc).__name__, exc)
-        except MissingContextError:  # called outside a flow (benchmarks, tests)
-            logging.getLogger(__name__).warning(message, warehouse, type(exc).__name__, exc)
+        run_logger(__name__).warning(
+            "%s: grouping's helper process failed (%s: %s); preparing the chunk here",
+            warehouse,
+            type(exc).__name__,
+            exc,
+        )
         return None
 
 

@@ -10,7 +10,6 @@ processes six times and cost a Prefect API round trip each.
 from __future__ import annotations
 
 import atexit
-import logging
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -18,10 +17,10 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
-from prefect.exceptions import MissingContextError
 
 from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
+from tasks.logs import run_logger
 from tasks.read import locations
 from tasks.workers import INLINE_BELOW, spawn_pool, stop_ahead, take_ahead
 
@@ -51,20 +50,12 @@ def _pool_locked(workers: int) -> ProcessPoolExecutor:
         ahead = take_ahead(workers)  # the CLI may have started it (tasks/workers.py)
         _POOL = ahead or spawn_pool(workers)
         _POOL_SIZE = workers
-        _logger().info(
+        run_logger(__name__).info(
             "transform: %d worker process(es)%s",
             workers,
             ", started ahead while Prefect loaded" if ahead else "",
         )
     return _POOL
-
-
-def _logger() -> logging.Logger | logging.LoggerAdapter:
-    """The task run's logger (the pool starts inside a transform task), else the module's."""
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger(__name__)
 
 
 @atexit.register
