@@ -3,7 +3,7 @@
 - Corpus: HTML pages from ../shared/bench (every copy varied) plus the seeds.
 - Ours: `depeche ingest` as a user runs it (a subprocess, against a local Prefect server
   as deployed, or with --prefect ephemeral the API the CLI starts by itself),
-  timed end to end and inside the flow (the `runs` row); peak RSS of its process tree.
+  timed end to end and inside the flow (the `runs` row); peak memory of its process tree.
 - Baseline: `trafilatura.extract` on every document in a 2-process pool, then spaCy
   `nlp.pipe(n_process=2)` with the same model on every paragraph our run sent to NER.
   Also timed, not used for the ratio: trafilatura in one process on one core (a literal
@@ -84,9 +84,12 @@ def build_corpus(folder: Path, docs: int) -> Path:
 # --- process-tree memory -------------------------------------------------------------
 
 
-def _tree_sample(root: int) -> tuple[int, dict[int, tuple[str, float]]]:
-    """Resident bytes of ``root`` and all its descendants, and each one's role (flow,
-    worker, other) and CPU seconds so far, from /proc."""
+def _tree_sample(root: int) -> tuple[int, int, dict[int, tuple[str, float]]]:
+    """Resident bytes of ``root`` and all its descendants, summed twice: as each one's
+    RSS (pages shared between processes, as the spaCy model is between the transform
+    workers forked from one server, counted once per process) and as its PSS (a shared
+    page split between its sharers: what the tree really holds); and each one's role
+    (flow, worker, other) and CPU seconds so far, from /proc."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -102,7 +105,7 @@ def _tree_sample(root: int) -> tuple[int, dict[int, tuple[str, float]]]:
         children = [c for c, p in parents.items() if p == pid]
         tree.update(children)
         frontier += children
-    total = 0
+    total = proportional = 0
     cpu: dict[int, tuple[str, float]] = {}
     page = os.sysconf("SC_PAGE_SIZE")
     tick = os.sysconf("SC_CLK_TCK")
@@ -110,15 +113,30 @@ def _tree_sample(root: int) -> tuple[int, dict[int, tuple[str, float]]]:
         try:
             with open(f"/proc/{pid}/statm") as fh:
                 total += int(fh.read().split()[1]) * page
+            proportional += _pss(pid)
             with open(f"/proc/{pid}/stat", "rb") as fh:
                 fields = fh.read().rsplit(b")", 1)[1].split()
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                spawned = b"multiprocessing.spawn" in fh.read()
+                command = fh.read()
+            # spawned (grouping's helper), or the fork server and the workers it forks
+            spawned = b"multiprocessing.spawn" in command or b"forkserver" in command
         except (OSError, IndexError, ValueError):
             continue
         role = "flow" if pid == root else "workers" if spawned else "other"
         cpu[pid] = (role, (int(fields[11]) + int(fields[12])) / tick)
-    return total, cpu
+    return total, proportional, cpu
+
+
+def _pss(pid: int) -> int:
+    """The proportional set size of ``pid``, in bytes (0 if it has ended)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
 
 
 def _children_cpu() -> float:
@@ -127,11 +145,12 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int, dict[str, float]]:
-    """Run ``cmd``; return wall seconds, peak RSS of its process tree, and CPU seconds:
+def run_measured(cmd: list[str]) -> tuple[float, tuple[int, int], dict[str, float]]:
+    """Run ``cmd``; return wall seconds, peak RSS and PSS of its process tree (each the
+    highest sum seen), and CPU seconds:
     by role, sampled from /proc every 0.2 s (a process's last 0.2 s may be missed), and
     the whole tree's exactly (``tree``)."""
-    peak = 0
+    peak = peak_pss = 0
     cpu: dict[int, tuple[str, float]] = {}
     before = _children_cpu()
     started = time.perf_counter()
@@ -139,10 +158,10 @@ def run_measured(cmd: list[str]) -> tuple[float, int, dict[str, float]]:
     done = threading.Event()
 
     def poll() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            rss, seen = _tree_sample(proc.pid)
-            peak = max(peak, rss)
+            rss, pss, seen = _tree_sample(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             cpu.update(seen)
             time.sleep(0.2)
 
@@ -158,15 +177,15 @@ def run_measured(cmd: list[str]) -> tuple[float, int, dict[str, float]]:
     for role, seconds in cpu.values():
         roles[role] = roles.get(role, 0.0) + seconds
     roles["worker_processes"] = sum(1 for role, _ in cpu.values() if role == "workers")
-    return wall, peak, roles
+    return wall, (peak, peak_pss), roles
 
 
 # --- ours ----------------------------------------------------------------------------
 
 
 def ingest(corpus: Path, warehouse: Path) -> dict[str, float]:
-    """`depeche ingest` once; wall time, in-flow time and peak RSS."""
-    wall, peak, cpu = run_measured(
+    """`depeche ingest` once; wall time, in-flow time and peak RSS and PSS."""
+    wall, (peak, peak_pss), cpu = run_measured(
         [str(DEPECHE), "ingest", str(corpus), "--warehouse", str(warehouse)]
     )
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -181,6 +200,7 @@ def ingest(corpus: Path, warehouse: Path) -> dict[str, float]:
         "wall": wall,
         "flow": flow_s,
         "peak": peak,
+        "peak_pss": peak_pss,
         "loaded": new,
         "unchanged": unchanged,
         "rejects": rejects,
@@ -618,7 +638,8 @@ def run_all(args: argparse.Namespace) -> None:
     cpu = first["cpu"]
     print(
         f"  CPU seconds: depeche {cpu['tree']:.1f} (flow process {cpu.get('flow', 0):.1f}, "
-        f"{cpu['worker_processes']:.0f} spawned worker(s): transform, and grouping's helper, "
+        f"{cpu['worker_processes']:.0f} worker process(es): the transform workers, their fork "
+        f"server and grouping's helper, "
         f"{cpu.get('workers', 0):.1f}, "
         f"sampled; the Prefect server's not counted), stages alone {alone['cpu']:.1f}, "
         f"baseline {base['cpu']:.1f}; a 0.80 "
@@ -654,6 +675,12 @@ def run_all(args: argparse.Namespace) -> None:
     print(
         f"\nPeak RSS of the process tree: {small} docs {peaks[small] / 2**20:.0f} MiB, "
         f"{large} docs {peaks[large] / 2**20:.0f} MiB, growth {growth:+.1%} (target <= 15%)"
+    )
+    pss = {size: run["peak_pss"] for size, run in runs.items()}
+    print(
+        f"  the same as PSS (pages shared by processes, as the model is by the transform "
+        f"workers and their server, counted once): {pss[small] / 2**20:.0f} MiB, "
+        f"{pss[large] / 2**20:.0f} MiB, growth {pss[large] / pss[small] - 1:+.1%}"
     )
     print(
         f"Unchanged rerun at {large} docs (median of {len(again)}): "

@@ -147,7 +147,7 @@ def ingest(
         # Decided before the check below opens the warehouse (which would make every run
         # look like an unchanged rerun), and started before it imports Prefect.
         if _worth_workers_ahead(settings):
-            start_ahead(settings.workers, settings.spacy_model, settings.cache_dir)
+            start_ahead(settings.spacy_model, settings.cache_dir)
         _check_writable(settings.warehouse)
     except DepecheError as exc:
         stop_ahead()
@@ -158,12 +158,12 @@ def ingest(
 
         _run_flow("ingest", ingest_flow, settings)
     finally:
-        stop_ahead()  # unless the run took it: an interpreter at exit would wait for it
+        stop_ahead()  # unless the run took it: it would go on loading after the CLI ends
 
 
 def _worth_workers_ahead(settings) -> bool:  # type: ignore[no-untyped-def]
-    """Whether to start the transform workers while the CLI imports Prefect (on the core
-    the imports leave idle): the run will likely want workers (enough sources changed
+    """Whether to start the transform workers' fork server while the CLI imports Prefect
+    (on the core the imports leave idle): the run will likely want workers (enough sources changed
     since the warehouse was last written, no Dask cluster; tasks/workers.py)."""
     from tasks.read import discover
     from tasks.workers import worth_starting_ahead

@@ -22,7 +22,7 @@ from tasks.documents import Transformed, article_id_for
 from tasks.fetch import FetchResult
 from tasks.logs import run_logger
 from tasks.read import locations
-from tasks.workers import INLINE_BELOW, spawn_pool, stop_ahead, take_ahead
+from tasks.workers import INLINE_BELOW, stop_server, take_ahead, transform_pool
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
@@ -32,41 +32,44 @@ _POOL_LOCK = threading.Lock()
 _INLINE_LOCK = threading.Lock()
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """The process pool, started once per process (spawned: Prefect runs threads).
+def _pool(workers: int, model: str, cache: Path | None) -> ProcessPoolExecutor:
+    """The process pool, started once per process (forked from the fork server, which
+    loaded the stages and the model: tasks/workers.py).
 
     Two batches are in flight at once, so two threads may ask at the same time: the lock
     makes sure only one pool is ever started.
     """
     with _POOL_LOCK:
-        return _pool_locked(workers)
+        return _pool_locked(workers, model, cache)
 
 
-def _pool_locked(workers: int) -> ProcessPoolExecutor:
+def _pool_locked(workers: int, model: str, cache: Path | None) -> ProcessPoolExecutor:
     global _POOL, _POOL_SIZE
     if _POOL is None or workers != _POOL_SIZE:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
-        ahead = take_ahead(workers)  # the CLI may have started it (tasks/workers.py)
-        _POOL = ahead or spawn_pool(workers)
+        ahead = take_ahead()  # the CLI may have started the server (tasks/workers.py)
+        _POOL = transform_pool(workers, model, cache)
         _POOL_SIZE = workers
         run_logger(__name__).info(
             "transform: %d worker process(es)%s",
             workers,
-            ", started ahead while Prefect loaded" if ahead else "",
+            ", forked from a server started ahead while Prefect loaded" if ahead else "",
         )
     return _POOL
 
 
 @atexit.register
 def stop_workers() -> None:
-    """Stop the worker processes (they start again with the next batch that needs them)."""
+    """Stop the worker processes and their fork server (they start again with the next
+    batch that needs them)."""
     global _POOL, _POOL_SIZE
-    stop_ahead()
     with _POOL_LOCK:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
         _POOL, _POOL_SIZE = None, 0
+        take_ahead()  # a server started ahead and never used is stopped here too
+        stop_server()
 
 
 def workers_for(documents: int, workers: int) -> int:
@@ -107,7 +110,7 @@ def transform_paths(
             result.merge(transform_chunk(paths, max_bytes, model, languages, known, cache))
         return result
     chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]
-    pool = _pool(workers)
+    pool = _pool(workers, model, cache)
     known = known or {}
     futures = [
         pool.submit(transform_chunk, c, max_bytes, model, languages, _known_for(c, known), cache)
