@@ -164,7 +164,10 @@ def run_measured(cmd: list[str]) -> tuple[float, tuple[int, int], dict[str, floa
         while not done.is_set():
             rss, pss, seen = _tree_sample(proc.pid)
             peak, peak_pss = max(peak, rss), max(peak_pss, pss)
-            cpu.update(seen)
+            for pid, (role, seconds) in seen.items():
+                # a process's role as first seen: while it exits (its memory released, a
+                # forked worker's last moments), its command line reads empty
+                cpu[pid] = (cpu.get(pid, (role, 0.0))[0], seconds)
             time.sleep(0.2)
 
     watcher = threading.Thread(target=poll, daemon=True)
