@@ -86,7 +86,7 @@ def build_corpus(folder: Path, docs: int) -> Path:
 # --- process-tree memory -------------------------------------------------------------
 
 
-def _tree_sample(root: int) -> tuple[int, int, dict[int, tuple[str, float]]]:
+def _tree_sample(root: int, pss: bool = False) -> tuple[int, int, dict[int, tuple[str, float]]]:
     """Resident bytes of ``root`` and all its descendants, summed twice: as each one's
     RSS (pages shared between processes, as the spaCy model is between the transform
     workers forked from one server, counted once per process) and as its PSS (a shared
@@ -115,7 +115,8 @@ def _tree_sample(root: int) -> tuple[int, int, dict[int, tuple[str, float]]]:
         try:
             with open(f"/proc/{pid}/statm") as fh:
                 total += int(fh.read().split()[1]) * page
-            proportional += _pss(pid)
+            if pss:  # 2 ms of CPU per 500 MB process: only where memory is the figure
+                proportional += _pss(pid)
             with open(f"/proc/{pid}/stat", "rb") as fh:
                 fields = fh.read().rsplit(b")", 1)[1].split()
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
@@ -147,7 +148,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_measured(cmd: list[str]) -> tuple[float, tuple[int, int], dict[str, float]]:
+def run_measured(
+    cmd: list[str], pss: bool = False
+) -> tuple[float, tuple[int, int], dict[str, float]]:
     """Run ``cmd``; return wall seconds, peak RSS and PSS of its process tree (each the
     highest sum seen), and CPU seconds:
     by role, sampled from /proc every 0.2 s (a process's last 0.2 s may be missed), and
@@ -162,12 +165,13 @@ def run_measured(cmd: list[str]) -> tuple[float, tuple[int, int], dict[str, floa
     def poll() -> None:
         nonlocal peak, peak_pss
         while not done.is_set():
-            rss, pss, seen = _tree_sample(proc.pid)
-            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+            rss, proportional, seen = _tree_sample(proc.pid, pss)
+            peak, peak_pss = max(peak, rss), max(peak_pss, proportional)
             for pid, (role, seconds) in seen.items():
-                # a process's role as first seen: while it exits (its memory released, a
-                # forked worker's last moments), its command line reads empty
-                cpu[pid] = (cpu.get(pid, (role, 0.0))[0], seconds)
+                # a worker stays one: while it exits (its memory released, a forked
+                # worker's last moments), its command line reads empty
+                known = cpu.get(pid, (role, 0.0))[0]
+                cpu[pid] = ("workers" if "workers" in (known, role) else known, seconds)
             time.sleep(0.2)
 
     watcher = threading.Thread(target=poll, daemon=True)
@@ -188,10 +192,10 @@ def run_measured(cmd: list[str]) -> tuple[float, tuple[int, int], dict[str, floa
 # --- ours ----------------------------------------------------------------------------
 
 
-def ingest(corpus: Path, warehouse: Path) -> dict[str, float]:
-    """`depeche ingest` once; wall time, in-flow time and peak RSS and PSS."""
+def ingest(corpus: Path, warehouse: Path, pss: bool = False) -> dict[str, float]:
+    """`depeche ingest` once; wall time, in-flow time, peak RSS and (``pss``) peak PSS."""
     wall, (peak, peak_pss), cpu = run_measured(
-        [str(DEPECHE), "ingest", str(corpus), "--warehouse", str(warehouse)]
+        [str(DEPECHE), "ingest", str(corpus), "--warehouse", str(warehouse)], pss
     )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -598,7 +602,10 @@ def run_all(args: argparse.Namespace) -> None:
         stale.unlink(missing_ok=True)
     prime = ingest(REPO / "seeds", primed)
     written = sorted(
-        "patterns" if path.suffix == ".sre" else path.name.split("-")[0] for path in cache.iterdir()
+        {
+            "patterns" if path.suffix == ".sre" else path.name.split("-")[0]
+            for path in cache.iterdir()
+        }
     )
     # Rounds of a first run and the baseline, in turn: on a shared machine one pair's
     # ratio moves by a few hundredths; the round with the median ratio is reported.
@@ -668,7 +675,7 @@ def run_all(args: argparse.Namespace) -> None:
     )
     print(
         f"  a machine's first run, on the 5 seeds before the rounds: {prime['wall']:.1f} s "
-        f"(it wrote the rest of the cache folder: {', '.join(written)})"
+        f"(the cache folder now holds: {', '.join(written)})"
     )
     print(
         f"\nUnchanged rerun (median of {len(reruns)}): {rerun['wall']:.1f} s end to end "
@@ -683,7 +690,7 @@ def run_all(args: argparse.Namespace) -> None:
         folder = build_corpus(OUT / f"corpus-{size}", size)
         db = OUT / f"memory-{size}.duckdb"
         db.unlink(missing_ok=True)
-        runs[size] = ingest(folder, db)
+        runs[size] = ingest(folder, db, pss=True)
         if size == large:
             # The same rerun at the larger size: what it costs beyond its fixed part.
             again = sorted((ingest(folder, db) for _ in range(args.reruns)), key=_wall)
@@ -699,7 +706,7 @@ def run_all(args: argparse.Namespace) -> None:
     print(
         f"  the same as PSS (pages shared by processes, as the model is by the transform "
         f"workers and their server, counted once): {pss[small] / 2**20:.0f} MiB, "
-        f"{pss[large] / 2**20:.0f} MiB, growth {pss[large] / pss[small] - 1:+.1%}"
+        f"{pss[large] / 2**20:.0f} MiB, growth {pss[large] / max(pss[small], 1) - 1:+.1%}"
     )
     print(
         f"Unchanged rerun at {large} docs (median of {len(again)}): "

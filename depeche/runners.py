@@ -56,8 +56,8 @@ def batch_runner(settings: Settings) -> Iterator[BatchRunner]:
         try:
             yield BatchRunner(context.task_runner, 2, settings.workers, "local")
         finally:
-            # The worker processes hold a spaCy model each (about 550 MB): once the
-            # batches are done, what follows (grouping, the search index) gets it.
+            # The worker processes and their fork server hold a spaCy model (about 550
+            # MB, shared): once the batches are done, grouping and the search index get it.
             stop_workers()
         return
     with ExitStack() as stack:

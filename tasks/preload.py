@@ -4,6 +4,7 @@ worker's first batch needs, so that every worker forked from it starts warm."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from tasks.workers import PRELOAD_CACHE, PRELOAD_MODEL, init_worker, warm_up
@@ -14,5 +15,9 @@ if _model:
     try:
         _cache = os.environ.get(PRELOAD_CACHE)
         warm_up(_model, Path(_cache) if _cache else None)
-    except Exception:
-        pass
+    except Exception as exc:  # the workers load it themselves, and a batch says what fails
+        print(
+            f"depeche: the transform workers' server could not load {_model} ({exc}); "
+            "each worker loads what it needs itself",
+            file=sys.stderr,
+        )

@@ -2,10 +2,10 @@
 and the spaCy model once, and grouping's spawned helper; what each runs before its first
 task.
 
-Kept apart from tasks/transform.py on purpose: a worker imports the module of its
-initializer before running it, and tasks/transform.py imports Prefect (a second of CPU per
-worker, for nothing) and, through tasks/pipeline.py, numpy, which reads its thread settings
-once, at import.
+Kept apart from tasks/transform.py on purpose: a spawned process (grouping's helper, the
+fork server) imports the module of its initializer or preload before running it, and
+tasks/transform.py imports Prefect (a second of CPU, for nothing) and, through
+tasks/pipeline.py, numpy, which reads its thread settings once, at import.
 """
 
 from __future__ import annotations
@@ -90,12 +90,13 @@ def stop_server() -> None:
     memory (the model) goes back before what follows the batches. The next pool starts
     a new one."""
     server = forkserver._forkserver  # type: ignore[attr-defined]
-    pid = server._forkserver_pid
-    if pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    server._stop()  # reaps it and forgets its address (Python 3.8+; CPython's own tests)
+    with server._lock:  # no other thread starts one meanwhile
+        pid = server._forkserver_pid
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        server._stop_unlocked()  # reaps it, forgets its address (CPython's own tests use it)
 
 
 def warm_up(model: str, cache: Path | None) -> None:
@@ -139,7 +140,10 @@ def worth_starting_ahead(paths: list[Path], urls: int, warehouse: Path) -> bool:
 def start_ahead(model: str, cache: Path | None) -> None:
     """Start the fork server now, loading ``model``'s stages."""
     global _AHEAD
-    start_server(model, cache)
+    try:
+        start_server(model, cache)
+    except OSError:  # no socket for it, no process: the run starts one itself, or says why
+        return
     _AHEAD = True
 
 
